@@ -1,0 +1,12 @@
+import { runEvalBenchmarks } from "./eval.bench.js"
+
+const fmt = (n: number): string => n.toFixed(2)
+
+console.log(`ssg benchmarks — node ${process.version}, ${process.platform}/${process.arch}`)
+console.log("")
+console.log("eval latency per call, in process (µs)")
+console.log("| rule set | rules | evaluations | p50 µs | p99 µs | mean µs | compile ms |")
+console.log("|---|---|---|---|---|---|---|")
+for (const f of runEvalBenchmarks()) {
+  console.log(`| ${f.name} | ${f.rules} | ${f.evaluations} | ${fmt(f.p50)} | ${fmt(f.p99)} | ${fmt(f.mean)} | ${fmt(f.compileMs)} |`)
+}

@@ -1,0 +1,61 @@
+import { Command, Options } from "@effect/cli"
+import { Console, Effect, Schema } from "effect"
+import { formatRulesFile, sameMeaning, unifiedDiff } from "../domain/rules/Format.js"
+import { parseRulesFile } from "../domain/rules/Parser.js"
+import { SsgPaths } from "../pipeline/Paths.js"
+import { location, RuleFiles } from "../pipeline/RuleFiles.js"
+import { pathsArgs } from "./lint.js"
+import { rulesOption } from "./eval.js"
+import { Finding } from "./finding.js"
+
+/** Files `ssg format` cannot format (parse errors, oversized AND groups); nothing was written. */
+export class FormatRefused extends Schema.TaggedError<FormatRefused>()("FormatRefused", { message: Schema.String }) {}
+
+const relativeTo = (cwd: string, path: string): string => (path.startsWith(cwd + "/") ? path.slice(cwd.length + 1) : path)
+
+/** `ssg format`: rewrites rule files in canonical form (atomically), or reports what would change. */
+export const formatCommand = Command.make(
+  "format",
+  {
+    check: Options.boolean("check").pipe(Options.withDescription("write nothing; exit 1 when a file would change")),
+    diff: Options.boolean("diff").pipe(Options.withDescription("write nothing; print a unified diff of the changes")),
+    rules: rulesOption,
+    paths: pathsArgs
+  },
+  ({ check, diff, paths, rules }) =>
+    Effect.gen(function* () {
+      const { cwd } = yield* SsgPaths
+      const ruleFiles = yield* RuleFiles
+      const loaded = yield* ruleFiles.load({ dirs: rules, files: paths })
+      const planned: Array<{ path: string; before: string; after: string; splits: ReadonlyArray<{ id: string; parts: number }> }> = []
+      const refusals: Array<string> = []
+      for (const file of loaded.files) {
+        const result = formatRulesFile(file)
+        if (!result.ok) {
+          for (const e of result.errors) refusals.push(`${location(e, cwd)}: ${e.message}`)
+          continue
+        }
+        const difference = sameMeaning(file, parseRulesFile(result.text, file.path))
+        if (difference !== null) refusals.push(`${relativeTo(cwd, file.path)}: formatting would change the meaning (${difference})`)
+        else if (result.text !== file.text) planned.push({ path: file.path, before: file.text, after: result.text, splits: result.splits })
+      }
+      if (refusals.length > 0) {
+        for (const r of refusals.slice(0, -1)) yield* Console.error(`ssg: ${r}`)
+        return yield* new FormatRefused({ message: `${refusals[refusals.length - 1]!} (nothing was written)` })
+      }
+      if (diff) for (const p of planned) yield* Console.log(unifiedDiff(p.before, p.after, relativeTo(cwd, p.path)).trimEnd())
+      if (check || diff) {
+        if (check) for (const p of planned) yield* Console.log(`would reformat ${relativeTo(cwd, p.path)}`)
+        if (check && planned.length > 0) {
+          return yield* new Finding({ message: `${planned.length} file(s) would be reformatted`, silent: false })
+        }
+        return
+      }
+      for (const p of planned) {
+        yield* ruleFiles.writeAtomic(p.path, p.after)
+        for (const s of p.splits) yield* Console.log(`split ${s.id} into ${s.parts} parts (${s.id}-part-1 … ${s.id}-part-${s.parts})`)
+        yield* Console.log(`formatted ${relativeTo(cwd, p.path)}`)
+      }
+      yield* Console.log(`${planned.length} file(s) formatted, ${loaded.files.length - planned.length} unchanged`)
+    })
+).pipe(Command.withDescription("Rewrite .rules files in canonical form (--check: exit 1 if any would change; --diff: show changes)"))

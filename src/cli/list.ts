@@ -1,0 +1,44 @@
+import { Command } from "@effect/cli"
+import { Console, Effect } from "effect"
+import { relative } from "node:path"
+import { evaluationOrder } from "../domain/rules/Evaluate.js"
+import type { Rule } from "../domain/rules/Rule.js"
+import { SsgPaths } from "../pipeline/Paths.js"
+import { RuleFiles } from "../pipeline/RuleFiles.js"
+import { rulesOption } from "./eval.js"
+import { jsonFlag, ruleJson } from "./rule.js"
+
+/** A path relative to the working directory when it lies inside it, else unchanged. */
+export const displayPath = (cwd: string, path: string): string => {
+  const rel = relative(cwd, path)
+  return rel !== "" && !rel.startsWith("..") && !rel.startsWith("/") ? rel : path
+}
+
+/** Renders rows as left-aligned columns separated by two spaces, without trailing blanks. */
+export const table = (rows: ReadonlyArray<ReadonlyArray<string>>): ReadonlyArray<string> => {
+  const widths: Array<number> = []
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)))
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  "))
+}
+
+/** `ssg list [--json]`: the effective rules (duplicate ids dropped) in evaluation order. */
+export const listCommand = Command.make("list", { json: jsonFlag, rules: rulesOption }, ({ json, rules }) =>
+  Effect.gen(function* () {
+    const { cwd } = yield* SsgPaths
+    const loaded = yield* (yield* RuleFiles).loadValid({ dirs: rules })
+    const ordered = evaluationOrder(loaded.rules)
+    if (json) {
+      yield* Console.log(JSON.stringify(ordered.map((rule, i) => ({ order: i + 1, ...ruleJson(rule) }))))
+      return
+    }
+    const rows = ordered.map((r: Rule) => [
+      String(r.priority),
+      r.enabled ? r.decision : `${r.decision} (off)`,
+      r.target,
+      r.id,
+      `${displayPath(cwd, r.file)}:${r.line}`
+    ])
+    for (const line of table([["PRIORITY", "DECISION", "TARGET", "ID", "FILE:LINE"], ...rows])) yield* Console.log(line)
+    yield* Console.log(`${ordered.length} rule(s) from ${loaded.files.length} file(s)`)
+  })
+).pipe(Command.withDescription("Show the loaded rules in evaluation order (text table or --json)"))

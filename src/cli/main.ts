@@ -1,0 +1,82 @@
+import { Command, ValidationError } from "@effect/cli"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Cause, Console, Effect, Layer } from "effect"
+import * as Paths from "../pipeline/Paths.js"
+import * as RuleFiles from "../pipeline/RuleFiles.js"
+import { VERSION } from "../version.js"
+import { checkCommand } from "./check.js"
+import { dedupeCommand } from "./dedupe.js"
+import { demoCommand } from "./demo.js"
+import { evalCommand, testRuleCommand } from "./eval.js"
+import { exitCodeOf } from "./exit.js"
+import { formatCommand } from "./format.js"
+import { lintCommand } from "./lint.js"
+import { listCommand } from "./list.js"
+import { newCommand } from "./new.js"
+import { ruleCommand } from "./rule.js"
+
+const ssg = Command.make("ssg").pipe(
+  Command.withDescription("ssg: governance for AI coding agents' tool calls"),
+  Command.withSubcommands([
+    evalCommand,
+    testRuleCommand,
+    lintCommand,
+    formatCommand,
+    newCommand,
+    listCommand,
+    ruleCommand,
+    dedupeCommand,
+    checkCommand,
+    demoCommand
+  ])
+)
+
+const cli = Command.run(ssg, { name: "ssg", version: VERSION })
+
+/** Every service the commands need, provided once at the edge. */
+export const MainLayer = RuleFiles.layer.pipe(Layer.provideMerge(Paths.layer), Layer.provideMerge(NodeContext.layer))
+
+const ANSI = /\u001b\[[0-9;]*m/g
+
+const oneLine = (text: string): string =>
+  text
+    .replace(ANSI, "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "")
+    .join(" ")
+
+const stderrLine = (line: string) => Effect.sync(() => process.stderr.write(`ssg: ${line}\n`))
+
+const program = Effect.gen(function* () {
+  const captured: Array<string> = []
+  const console = yield* Effect.console
+  const capturing: typeof console = {
+    ...console,
+    error: (...args: ReadonlyArray<unknown>) => Effect.sync(() => captured.push(args.map(String).join(" ")))
+  }
+  const exit = yield* cli(process.argv).pipe(Effect.withConsole(capturing), Effect.exit)
+  if (exit._tag === "Success") return
+  const cause = exit.cause
+  const failure = Cause.failureOption(cause)
+  if (failure._tag === "Some") {
+    const error = failure.value
+    if (ValidationError.isValidationError(error)) {
+      yield* stderrLine(oneLine(captured.join("\n")) || "invalid arguments (see --help)")
+      process.exitCode = 2
+      return
+    }
+    const message = typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)
+    const silent = typeof error === "object" && error !== null && "silent" in error && error.silent === true
+    if (!silent) yield* stderrLine(message)
+    process.exitCode = exitCodeOf(error)
+    return
+  }
+  const defect = Cause.squash(cause)
+  yield* stderrLine(`internal error: ${defect instanceof Error ? defect.message : String(defect)}`)
+  if (process.env["SSG_DEBUG"] === "1") yield* Console.error(Cause.pretty(cause))
+  process.exitCode = 3
+})
+
+program.pipe(Effect.provide(MainLayer), NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true }))
