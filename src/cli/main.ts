@@ -50,6 +50,9 @@ const oneLine = (text: string): string =>
 const stderrLine = (line: string) => Effect.sync(() => process.stderr.write(`ssg: ${line}\n`))
 
 const program = Effect.gen(function* () {
+  if (process.argv.length === 3 && (process.argv[2] === "--version" || process.argv[2] === "-v")) {
+    return yield* Console.log(VERSION)
+  }
   const captured: Array<string> = []
   const console = yield* Effect.console
   const capturing: typeof console = {

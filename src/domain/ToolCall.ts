@@ -43,25 +43,32 @@ const first = (input: Readonly<Record<string, unknown>>, keys: ReadonlyArray<str
  * notebook_path), `content` (content, new_string, new_source, or MultiEdit `edits[].new_string` joined by newlines),
  * `tool`, and `input.<key>` (strings as is, other values as JSON); anything missing is "".
  */
-export const resolveField = (call: ToolCall, field: Field): string => {
-  switch (field) {
-    case "command": {
-      const v = call.input["command"]
-      return Array.isArray(v) ? v.map(text).join(" ") : text(v)
-    }
-    case "path":
-      return text(first(call.input, ["file_path", "path", "notebook_path"]))
-    case "content": {
-      const v = first(call.input, ["content", "new_string", "new_source"])
-      if (v !== undefined) return text(v)
-      const edits = call.input["edits"]
-      return Array.isArray(edits)
-        ? edits.map((e) => (typeof e === "object" && e !== null ? text((e as Record<string, unknown>)["new_string"]) : "")).join("\n")
-        : ""
-    }
-    case "tool":
-      return call.tool
-    default:
-      return text(call.input[field.slice(6)])
-  }
+export const resolveField = (call: ToolCall, field: Field): string => fieldResolver(field)(call)
+
+const PATH_KEYS = ["file_path", "path", "notebook_path"]
+const CONTENT_KEYS = ["content", "new_string", "new_source"]
+
+const CORE_RESOLVERS: Record<string, (call: ToolCall) => string> = {
+  command: (call) => {
+    const v = call.input["command"]
+    return Array.isArray(v) ? v.map(text).join(" ") : text(v)
+  },
+  path: (call) => text(first(call.input, PATH_KEYS)),
+  content: (call) => {
+    const v = first(call.input, CONTENT_KEYS)
+    if (v !== undefined) return text(v)
+    const edits = call.input["edits"]
+    return Array.isArray(edits)
+      ? edits.map((e) => (typeof e === "object" && e !== null ? text((e as Record<string, unknown>)["new_string"]) : "")).join("\n")
+      : ""
+  },
+  tool: (call) => call.tool
+}
+
+/** The resolver of one field, as `resolveField` applies it (built once per field, for the evaluator's hot loop). */
+export const fieldResolver = (field: Field): ((call: ToolCall) => string) => {
+  const core = CORE_RESOLVERS[field]
+  if (core !== undefined) return core
+  const key = field.slice(6)
+  return (call) => text(call.input[key])
 }

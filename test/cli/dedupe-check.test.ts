@@ -1,43 +1,11 @@
-import { spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
-import { fileURLToPath } from "node:url"
-import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { useCliSandbox } from "../support/cli.js"
 import { findOverlaps } from "../../src/cli/dedupe.js"
 import { parseRulesFile } from "../../src/domain/rules/Parser.js"
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url))
-const BIN = join(ROOT, "bin", "ssg.js")
-
-let cwd = ""
-let home = ""
-
-beforeEach(() => {
-  cwd = realpathSync(mkdtempSync(join(tmpdir(), "ssg-dedupe-cwd-")))
-  home = realpathSync(mkdtempSync(join(tmpdir(), "ssg-dedupe-home-")))
-})
-
-afterEach(() => {
-  rmSync(cwd, { recursive: true, force: true })
-  rmSync(home, { recursive: true, force: true })
-})
-
-const ssg = (...args: Array<string>) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    env: { ...process.env, SSG_HOME: home },
-    encoding: "utf8"
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
-
-const write = (rel: string, text: string | Buffer): string => {
-  const path = join(cwd, rel)
-  mkdirSync(dirname(path), { recursive: true })
-  writeFileSync(path, text)
-  return path
-}
+const sb = useCliSandbox("ssg-dedupe")
+const { ssg, write } = sb
 
 const rule = (id: string, body: string): string => `rule ${id} {\n${body.trim().replace(/^\s*/gm, "  ")}\n}\n`
 
@@ -266,9 +234,9 @@ describe("ssg check", () => {
     write("a.txt", KEY)
     const r = ssg("check", "a.txt")
     expect(r.code).toBe(1)
-    expect(r.stdout.split("\n")[0]).toBe(`a.txt: block no-aws-keys — AWS access key in ${join(cwd, "a.txt")}`)
+    expect(r.stdout.split("\n")[0]).toBe(`a.txt: block no-aws-keys — AWS access key in ${join(sb.cwd, "a.txt")}`)
     const missing = ssg("check", "nope.txt")
     expect(missing.code).toBe(2)
-    expect(missing.stderr).toBe(`ssg: no such file or directory: ${join(cwd, "nope.txt")}\n`)
+    expect(missing.stderr).toBe(`ssg: no such file or directory: ${join(sb.cwd, "nope.txt")}\n`)
   })
 })

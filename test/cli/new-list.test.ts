@@ -1,44 +1,13 @@
-import { spawnSync } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
-import { fileURLToPath } from "node:url"
-import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { useCliSandbox } from "../support/cli.js"
 import { scaffoldText } from "../../src/cli/new.js"
 import { parseRulesFile } from "../../src/domain/rules/Parser.js"
 import { DECISIONS, TARGETS } from "../../src/domain/rules/Rule.js"
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url))
-const BIN = join(ROOT, "bin", "ssg.js")
-
-let cwd = ""
-let home = ""
-
-beforeEach(() => {
-  cwd = realpathSync(mkdtempSync(join(tmpdir(), "ssg-new-cwd-")))
-  home = realpathSync(mkdtempSync(join(tmpdir(), "ssg-new-home-")))
-})
-
-afterEach(() => {
-  rmSync(cwd, { recursive: true, force: true })
-  rmSync(home, { recursive: true, force: true })
-})
-
-const ssg = (...args: Array<string>) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    env: { ...process.env, SSG_HOME: home },
-    encoding: "utf8"
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
-
-const write = (rel: string, text: string): string => {
-  const path = join(cwd, rel)
-  mkdirSync(dirname(path), { recursive: true })
-  writeFileSync(path, text)
-  return path
-}
+const sb = useCliSandbox("ssg-new")
+const { ssg, write } = sb
 
 describe("scaffoldText", () => {
   it("parses with zero diagnostics for every decision and target", () => {
@@ -70,7 +39,7 @@ describe("scaffoldText", () => {
 describe("ssg new", () => {
   it("writes .sigmashake/rules/<id>.rules with defaults and prints the path", () => {
     const r = ssg("new", "--name", "block-secrets", "--decision", "DENY", "--target", "read")
-    const path = join(cwd, ".sigmashake", "rules", "block-secrets.rules")
+    const path = join(sb.cwd, ".sigmashake", "rules", "block-secrets.rules")
     expect(r.code).toBe(0)
     expect(r.stderr).toBe("")
     expect(r.stdout).toBe(`${path}\n`)
@@ -108,7 +77,7 @@ describe("ssg new", () => {
       "--rules",
       "custom/dir"
     )
-    const path = join(cwd, "custom", "dir", "ask-exec.rules")
+    const path = join(sb.cwd, "custom", "dir", "ask-exec.rules")
     expect(r.code).toBe(0)
     expect(r.stdout).toBe(`${path}\n`)
     expect(readFileSync(path, "utf8")).toBe(
@@ -127,7 +96,7 @@ describe("ssg new", () => {
       ].join("\n")
     )
     expect(ssg("new", "--name", "force-any", "--decision", "force", "--target", "any").code).toBe(0)
-    const force = readFileSync(join(cwd, ".sigmashake", "rules", "force-any.rules"), "utf8")
+    const force = readFileSync(join(sb.cwd, ".sigmashake", "rules", "force-any.rules"), "utf8")
     expect(force).toContain('  FORCE any\n  SUBSTITUTE "')
     expect(force).toContain('  IF tool EQUALS "ExampleTool"\n')
     const out = ssg("list", "--json", "--rules", ".sigmashake/rules", "--rules", "custom").stdout
@@ -162,7 +131,7 @@ describe("ssg new", () => {
       expect(r.stderr.startsWith(`ssg: ${message}`)).toBe(true)
     }
     expect(ssg("new", "--name", "ok", "--decision", "DENY", "--target", "read", "--priority", "high").code).toBe(2)
-    expect(existsSync(join(cwd, ".sigmashake"))).toBe(false)
+    expect(existsSync(join(sb.cwd, ".sigmashake"))).toBe(false)
   })
 })
 

@@ -1,43 +1,12 @@
-import { spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
-import { fileURLToPath } from "node:url"
-import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { useCliSandbox } from "../support/cli.js"
 import { escapeString, setDecision, setEnabled } from "../../src/domain/rules/Edit.js"
 import { parseRulesFile } from "../../src/domain/rules/Parser.js"
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url))
-const BIN = join(ROOT, "bin", "ssg.js")
-
-let cwd = ""
-let home = ""
-
-beforeEach(() => {
-  cwd = realpathSync(mkdtempSync(join(tmpdir(), "ssg-rule-cwd-")))
-  home = realpathSync(mkdtempSync(join(tmpdir(), "ssg-rule-home-")))
-})
-
-afterEach(() => {
-  rmSync(cwd, { recursive: true, force: true })
-  rmSync(home, { recursive: true, force: true })
-})
-
-const ssg = (...args: Array<string>) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    env: { ...process.env, SSG_HOME: home },
-    encoding: "utf8"
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
-
-const write = (rel: string, text: string): string => {
-  const path = join(cwd, rel)
-  mkdirSync(dirname(path), { recursive: true })
-  writeFileSync(path, text)
-  return path
-}
+const sb = useCliSandbox("ssg-rule")
+const { ssg, write } = sb
 
 const read = (path: string): string => readFileSync(path, "utf8")
 
@@ -177,8 +146,8 @@ describe("ssg rule list / search", () => {
 
   it("reads the project and SSG_HOME rule directories by default", () => {
     write(".sigmashake/rules/a.rules", SECRETS)
-    mkdirSync(join(home, "rules"))
-    writeFileSync(join(home, "rules", "g.rules"), TOOLS)
+    mkdirSync(join(sb.home, "rules"))
+    writeFileSync(join(sb.home, "rules", "g.rules"), TOOLS)
     const r = ssg("rule", "list")
     expect(r.code).toBe(0)
     const ids = (json(r.stdout) as Array<{ id: string }>).map((x) => x.id)

@@ -19,7 +19,8 @@ const LOOKAROUND_PATTERNS: ReadonlyArray<string> = [
   "^\\s*deb\\s+(?!\\[[^\\]]*signed-by=)",
   "^\\s*deb\\s+(?!\\[[^\\]]*signed-by=)https?://",
   "^[^#].*\\s/(tmp|home|var|dev/shm)\\s+\\S+\\s+(?!.*nosuid)",
-  "(?<!await\\s)(?<!async\\s)\\b(cookies|headers|draftMode)\\(\\)\\.(get|set|delete|has|getAll|entries|keys|values|toString)\\b",
+  "(?<!await\\s)(?<!async\\s)\\b(cookies|headers|draftMode)\\(\\)\\." +
+    "(get|set|delete|has|getAll|entries|keys|values|toString)\\b",
   "\\s+alias\\s+[^\\s]+(?<!/);",
   ".*/\\.ssh/(?!config$).+",
   "<component\\s+[^>]*:is\\s*=\\s*\"(?!['`]?[A-Z])"
@@ -33,11 +34,15 @@ const load = (): ReadonlyArray<RulesFile> =>
     .map((p) => parseRulesFile(readFileSync(join(CORPUS, p), "utf8"), p))
 
 const atomsOf = (files: ReadonlyArray<RulesFile>): Array<Atom> =>
-  files.flatMap((f) => f.rules.flatMap((r) => r.groups.flat())).filter((a, i, all) => all.indexOf(a) === i)
+  [...new Set(files.flatMap((f) => f.rules.flatMap((r) => r.groups.flat())))]
 
 const key = (file: string, line: number, column: number): string => `${file}:${line}:${column}`
 
-describe.skipIf(!exists)(exists ? "lint over shared/rules-corpus" : "lint over shared/rules-corpus (skipped: corpus absent)", () => {
+const formatKey = (d: Diagnostic): string => key(d.file, d.line, d.column)
+
+const TITLE = exists ? "lint over shared/rules-corpus" : "lint over shared/rules-corpus (skipped: corpus absent)"
+
+describe.skipIf(!exists)(TITLE, () => {
   const files = exists ? load() : []
 
   it("holds the 464 .rules files", () => {
@@ -50,7 +55,7 @@ describe.skipIf(!exists)(exists ? "lint over shared/rules-corpus" : "lint over s
       let lint: ReadonlyArray<Diagnostic> = []
       expect(() => (lint = lintRuleSet([f])), f.path).not.toThrow()
       const byPosition = new Map<string, Atom>()
-      for (const r of f.rules) for (const a of r.groups.flat()) byPosition.set(key(f.path, a.position.line, a.position.column), a)
+      for (const a of atomsOf([f])) byPosition.set(key(f.path, a.position.line, a.position.column), a)
       for (const d of lint) {
         expect(d.file).toBe(f.path)
         if (d.code !== "lint.regex-rejected") continue
@@ -87,8 +92,12 @@ describe.skipIf(!exists)(exists ? "lint over shared/rules-corpus" : "lint over s
   it("over the whole corpus as one set, lint.regex-rejected covers exactly the twelve lookaround patterns", () => {
     const lint = lintRuleSet(files)
     const byPosition = new Map<string, Atom>()
-    for (const f of files) for (const a of atomsOf([f])) byPosition.set(key(f.path, a.position.line, a.position.column), a)
-    const rejected = new Set(lint.filter((d) => d.code === "lint.regex-rejected").map((d) => byPosition.get(formatKey(d))?.value))
+    for (const f of files) {
+      for (const a of atomsOf([f])) byPosition.set(key(f.path, a.position.line, a.position.column), a)
+    }
+    const rejected = new Set(
+      lint.filter((d) => d.code === "lint.regex-rejected").map((d) => byPosition.get(formatKey(d))?.value)
+    )
     expect([...rejected].sort()).toEqual([...LOOKAROUND_PATTERNS].sort())
     const andAfterOr = new Set(lint.filter((d) => d.code === "lint.and-after-or").map((d) => d.ruleId))
     expect([...andAfterOr].sort()).toEqual(
@@ -106,5 +115,3 @@ describe.skipIf(!exists)(exists ? "lint over shared/rules-corpus" : "lint over s
     )
   })
 })
-
-const formatKey = (d: Diagnostic): string => key(d.file, d.line, d.column)

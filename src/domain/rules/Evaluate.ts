@@ -1,5 +1,5 @@
 import type { Capability, ToolCall } from "../ToolCall.js"
-import { resolveField } from "../ToolCall.js"
+import { fieldResolver, resolveField } from "../ToolCall.js"
 import { codeLines } from "./CommentLines.js"
 import { compileGlob } from "./Glob.js"
 import { buildLiteralIndex, type LiteralIndex } from "./LiteralIndex.js"
@@ -75,12 +75,19 @@ export const targetApplies = (target: Target, capability: Capability): boolean =
 interface Context {
   readonly call: ToolCall
   readonly values: Array<string | undefined>
-  lines: ReadonlyArray<string> | undefined
+  code: CodeText | undefined
+}
+
+interface CodeText {
+  readonly lines: ReadonlyArray<string>
+  /** The code lines joined by newlines: one RE2 call over it rules a LINE_REGEX out before any per-line call. */
+  readonly text: string
 }
 
 interface CompiledAtom {
   readonly atom: Atom
   readonly field: number
+  readonly resolve: (call: ToolCall) => string
   /** True when the atom's pattern is rejected: the condition then matches (fail-secure). */
   readonly failSecure: boolean
   readonly test: (value: string, ctx: Context) => boolean
@@ -89,9 +96,25 @@ interface CompiledAtom {
 }
 
 interface CompiledGroup {
+  /** The group's atoms, cheapest test first. */
   readonly atoms: ReadonlyArray<CompiledAtom>
-  /** Literal ids of which one must be found for this group to match; null when the group has no prefilter. */
+  /** Literal ids of the most selective atom, one of which must be found for the group to match; null: no prefilter. */
   readonly requires: Int32Array | null
+  /** For every atom with literals, the ids of which one must be found (checked before any atom runs). */
+  readonly needs: ReadonlyArray<Int32Array>
+}
+
+const COST: Record<Atom["operator"], number> = {
+  EQUALS: 0,
+  STARTS_WITH: 0,
+  ENDS_WITH: 0,
+  CONTAINS: 1,
+  WORD: 1,
+  GLOB: 2,
+  REGEX: 3,
+  MATCHES: 3,
+  LINE_CONTAINS: 4,
+  LINE_REGEX: 5
 }
 
 interface CompiledRule {
@@ -116,14 +139,19 @@ export const containsWord = (text: string, word: string): boolean => {
   return false
 }
 
-const linesOf = (ctx: Context, fieldValue: string): ReadonlyArray<string> => {
-  if (ctx.lines === undefined) ctx.lines = codeLines(fieldValue, resolveField(ctx.call, "path"))
-  return ctx.lines
+const codeOf = (ctx: Context, fieldValue: string): CodeText => {
+  if (ctx.code === undefined) {
+    const lines = codeLines(fieldValue, resolveField(ctx.call, "path"))
+    ctx.code = { lines, text: lines.join("\n") }
+  }
+  return ctx.code
 }
+
+const TEXT_ANCHORS = /\\[Az]/
 
 const compileAtom = (atom: Atom, field: number): CompiledAtom => {
   const v = atom.value
-  const base = { atom, field, failSecure: false }
+  const base = { atom, field, resolve: fieldResolver(atom.field), failSecure: false }
   const lit = (l: string): ReadonlyArray<string> | null => (l === "" ? null : [l])
   switch (atom.operator) {
     case "CONTAINS":
@@ -150,13 +178,21 @@ const compileAtom = (atom: Atom, field: number): CompiledAtom => {
     case "LINE_CONTAINS":
       return {
         ...base,
-        test: (s, ctx) => s.includes(v) && linesOf(ctx, s).some((line) => line.includes(v)),
+        test: (s, ctx) => s.includes(v) && codeOf(ctx, s).lines.some((line) => line.includes(v)),
         literals: lit(v)
       }
     case "LINE_REGEX": {
       const re = compileRegex(v)
       if (!re.ok) return { ...base, failSecure: true, test: () => true, literals: null }
-      return { ...base, test: (s, ctx) => linesOf(ctx, s).some((line) => re.test(line)), literals: regexLiterals(v) }
+      const whole = TEXT_ANCHORS.test(v) ? null : compileRegex(`(?m)${v}`)
+      const test =
+        whole === null || !whole.ok
+          ? (s: string, ctx: Context) => codeOf(ctx, s).lines.some((line) => re.test(line))
+          : (s: string, ctx: Context) => {
+              const code = codeOf(ctx, s)
+              return whole.test(code.text) && code.lines.some((line) => re.test(line))
+            }
+      return { ...base, test, literals: regexLiterals(v) }
     }
   }
 }
@@ -175,7 +211,7 @@ const atomHolds = (a: CompiledAtom, ctx: Context): boolean => {
   if (a.failSecure) return true
   let value = ctx.values[a.field]
   if (value === undefined) {
-    value = resolveField(ctx.call, a.atom.field)
+    value = a.resolve(ctx.call)
     ctx.values[a.field] = value
   }
   return a.test(value, ctx) !== a.atom.negated
@@ -223,24 +259,28 @@ export const compileRuleSet = (loaded: ReadonlyArray<Rule>): CompiledRuleSet => 
     order,
     mask: TARGET_MASK[rule.target],
     groups: rule.groups.map((group) => {
-      const atoms = group.map((atom) => compileAtom(atom, fieldId(atom.field)))
-      let best: CompiledAtom | null = null
+      const atoms = group
+        .map((atom) => compileAtom(atom, fieldId(atom.field)))
+        .sort((a, b) => COST[a.atom.operator] - COST[b.atom.operator])
+      let requires: Int32Array | null = null
       let bestScore = 0
+      const needs: Array<Int32Array> = []
       for (const a of atoms) {
         if (a.atom.negated || a.failSecure || a.literals === null) continue
+        const ids = Int32Array.from(a.literals.map((l) => internLiteral(a.field, l)))
+        needs.push(ids)
         const score = Math.min(...a.literals.map((l) => l.length))
         if (score > bestScore) {
-          best = a
+          requires = ids
           bestScore = score
         }
       }
-      const requires = best === null ? null : Int32Array.from(best.literals!.map((l) => internLiteral(best!.field, l)))
-      return { atoms, requires }
+      return { atoms, requires, needs }
     })
   }))
 
   const fieldCount = fieldIds.size
-  const fieldNames: Array<Field> = [...fieldIds.keys()]
+  const resolvers = [...fieldIds.keys()].map(fieldResolver)
   const indexes: Array<{ field: number; index: LiteralIndex }> = []
   const globalIdOf: Array<Int32Array> = []
   for (const [field, lits] of literalsByField) {
@@ -280,12 +320,13 @@ export const compileRuleSet = (loaded: ReadonlyArray<Rule>): CompiledRuleSet => 
     return epoch
   }
 
+  const anyFound = (ids: Int32Array, e: number): boolean => {
+    for (let k = 0; k < ids.length; k++) if (foundEpoch[ids[k]!] === e) return true
+    return false
+  }
+
   const groupMatches = (g: CompiledGroup, ctx: Context, e: number, prefiltered: boolean): boolean => {
-    if (prefiltered && g.requires !== null) {
-      let any = false
-      for (let k = 0; k < g.requires.length; k++) if (foundEpoch[g.requires[k]!] === e) { any = true; break }
-      if (!any) return false
-    }
+    if (prefiltered) for (let k = 0; k < g.needs.length; k++) if (!anyFound(g.needs[k]!, e)) return false
     for (let k = 0; k < g.atoms.length; k++) if (!atomHolds(g.atoms[k]!, ctx)) return false
     return true
   }
@@ -295,16 +336,15 @@ export const compileRuleSet = (loaded: ReadonlyArray<Rule>): CompiledRuleSet => 
     return -1
   }
 
-  const newContext = (call: ToolCall): Context => ({ call, values: new Array(fieldCount), lines: undefined })
+  const newContext = (call: ToolCall): Context => ({ call, values: new Array(fieldCount), code: undefined })
 
   const candidates = (ctx: Context, capability: Capability, e: number): Int32Array => {
     const bit = CAPABILITY_BITS[capability]
     const picked: Array<number> = []
     for (const { field, index } of indexes) {
-      const name = fieldNames[field]!
       let value = ctx.values[field]
       if (value === undefined) {
-        value = resolveField(ctx.call, name)
+        value = resolvers[field]!(ctx.call)
         ctx.values[field] = value
       }
       if (value === "") continue
@@ -357,12 +397,12 @@ export const compileRuleSet = (loaded: ReadonlyArray<Rule>): CompiledRuleSet => 
     rule,
     order: 0,
     mask: TARGET_MASK[rule.target],
-    groups: rule.groups.map((group) => ({ atoms: group.map((a) => compileAtom(a, fieldId(a.field))), requires: null }))
+    groups: rule.groups.map((group) => ({ atoms: group.map((a) => compileAtom(a, fieldId(a.field))), requires: null, needs: [] }))
   })
 
   const matchRule = (rule: Rule, call: ToolCall, capability: Capability): number => {
     if (!targetApplies(rule.target, capability)) return -1
-    return firstGroup(compiledFor(rule), { call, values: [], lines: undefined }, 0, false)
+    return firstGroup(compiledFor(rule), { call, values: [], code: undefined }, 0, false)
   }
 
   const matchAll = (call: ToolCall, capability: Capability): ReadonlyArray<RuleMatch> => {
@@ -380,7 +420,7 @@ export const compileRuleSet = (loaded: ReadonlyArray<Rule>): CompiledRuleSet => 
 
   const explain = (match: RuleMatch, call: ToolCall): ReadonlyArray<ConditionTrace> => {
     const c = compiledFor(match.rule)
-    const ctx: Context = { call, values: [], lines: undefined }
+    const ctx: Context = { call, values: [], code: undefined }
     return (c.groups[match.group]?.atoms ?? []).map((a) => ({
       field: a.atom.field,
       operator: a.atom.operator,

@@ -301,7 +301,7 @@ const parseRule = (
       } else if (rest.length === 0) {
         error(lineNo, col + head.text.length, "parse.condition", `\`${head.text}\` needs a condition`)
       } else {
-        conditionLines.push({ keyword, tokens: rest, line: lineNo })
+        conditionLines.push({ keyword, tokens: rest, line: lineNo, column: col })
         seen.add("condition")
         key = "condition"
       }
@@ -333,7 +333,7 @@ const parseRule = (
   if (conditionLines.length > 0) {
     const stream: Array<Token> = []
     for (const cl of conditionLines) {
-      if (stream.length > 0) stream.push({ kind: "word", text: cl.keyword, position: { line: cl.line, column: 3 } })
+      if (stream.length > 0) stream.push({ kind: "word", text: cl.keyword, position: { line: cl.line, column: cl.column } })
       stream.push(...cl.tokens)
     }
     const parsed = parseCondition(stream)
@@ -432,6 +432,9 @@ export const parseCondition = (
   const unary = (): Expr => {
     const t = tokens[k]
     if (t === undefined) return fail("parse.condition", "condition ends early: expected a field")
+    if (t.kind === "word" && (t.text.toUpperCase() === "AND" || t.text.toUpperCase() === "OR")) {
+      return fail("parse.condition", `expected a condition, got \`${t.text}\``, t)
+    }
     if (t.kind === "word" && t.text.toUpperCase() === "NOT") {
       k++
       return { _tag: "Not", expr: unary() }

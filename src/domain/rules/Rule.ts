@@ -98,6 +98,8 @@ export interface ConditionLine {
   readonly keyword: "IF" | "OR" | "AND"
   readonly tokens: ReadonlyArray<Token>
   readonly line: number
+  /** Column of the keyword. */
+  readonly column: number
 }
 
 /** A parsed rule. `groups` is the condition flattened to OR-of-AND groups (what the evaluator runs). */

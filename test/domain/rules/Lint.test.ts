@@ -10,7 +10,8 @@ import {
 import { parseRulesFile } from "../../../src/domain/rules/Parser.js"
 import type { Diagnostic, RulesFile } from "../../../src/domain/rules/Rule.js"
 
-const file = (lines: ReadonlyArray<string>, path = "t.rules"): RulesFile => parseRulesFile(lines.join("\n") + "\n", path)
+const file = (lines: ReadonlyArray<string>, path = "t.rules"): RulesFile =>
+  parseRulesFile(lines.join("\n") + "\n", path)
 
 const clean = (lines: ReadonlyArray<string>, path = "t.rules"): RulesFile => {
   const f = file(lines, path)
@@ -18,7 +19,11 @@ const clean = (lines: ReadonlyArray<string>, path = "t.rules"): RulesFile => {
   return f
 }
 
-const rule = (id: string, body: ReadonlyArray<string>): Array<string> => [`rule ${id} {`, ...body.map((l) => "  " + l), "}"]
+const rule = (id: string, body: ReadonlyArray<string>): Array<string> => [
+  `rule ${id} {`,
+  ...body.map((l) => "  " + l),
+  "}"
+]
 
 const lintOf = (lines: ReadonlyArray<string>): ReadonlyArray<Diagnostic> => lintRuleSet([clean(lines)])
 
@@ -43,7 +48,9 @@ describe("lintRuleSet: a clean rule set", () => {
 
 describe("lintRuleSet: errors", () => {
   it("lint.regex-rejected at the field token, with RE2's reason and the fail-secure consequence", () => {
-    const ds = lintOf(deny(['IF command REGEX "foo(?!bar)"', 'OR content NOT LINE_REGEX "(?<=a)b"', 'OR content MATCHES "x(?=y)"']))
+    const ds = lintOf(
+      deny(['IF command REGEX "foo(?!bar)"', 'OR content NOT LINE_REGEX "(?<=a)b"', 'OR content MATCHES "x(?=y)"'])
+    )
     expect(at(ds)).toEqual([
       ["lint.regex-rejected", 3, 6, "error"],
       ["lint.regex-rejected", 4, 6, "error"],
@@ -57,7 +64,11 @@ describe("lintRuleSet: errors", () => {
     expect(ds[2]!.message).toMatch(/^MATCHES pattern rejected: .*lookahead/)
   })
   it("accepts inline flags and \\u escapes", () => {
-    expect(lintOf(deny(['IF content LINE_REGEX "(?m)^\\\\s*root\\\\s+[^\\\\s]+;"', 'OR content REGEX "[\\\\u202a-\\\\u202e]"']))).toEqual([])
+    const condition = [
+      'IF content LINE_REGEX "(?m)^\\\\s*root\\\\s+[^\\\\s]+;"',
+      'OR content REGEX "[\\\\u202a-\\\\u202e]"'
+    ]
+    expect(lintOf(deny(condition))).toEqual([])
   })
   it("lint.empty-regex for an empty pattern, not lint.regex-rejected", () => {
     const ds = lintOf(deny(['IF path GLOB "**/*.ts" AND content REGEX ""']))
@@ -98,7 +109,10 @@ describe("lintRuleSet: errors", () => {
   it("lint.duplicate-id across two files", () => {
     const a = clean(["# a", ...rule("x", ["DENY any", 'IF tool EQUALS "a"', 'MESSAGE "m"'])], "a.rules")
     const b = clean(
-      [...rule("y", ["DENY any", 'IF tool EQUALS "b"', 'MESSAGE "m"']), ...rule("x", ["LOG any", 'IF tool EQUALS "c"', 'MESSAGE "m"'])],
+      [
+        ...rule("y", ["DENY any", 'IF tool EQUALS "b"', 'MESSAGE "m"']),
+        ...rule("x", ["LOG any", 'IF tool EQUALS "c"', 'MESSAGE "m"'])
+      ],
       "b.rules"
     )
     const ds = lintRuleSet([a, b])
@@ -115,7 +129,9 @@ describe("lintRuleSet: precedence warnings", () => {
     expect(ds[0]!.message).toContain("parentheses")
   })
   it("lint.mixed-and-or inside one pair of parentheses", () => {
-    const ds = lintOf(deny(['IF path GLOB "*.js" AND (content CONTAINS "a" OR content CONTAINS "b" AND content CONTAINS "c")']))
+    const ds = lintOf(
+      deny(['IF path GLOB "*.js" AND (content CONTAINS "a" OR content CONTAINS "b" AND content CONTAINS "c")'])
+    )
     expect(at(ds)).toEqual([["lint.mixed-and-or", 3, 3, "warning"]])
   })
   it("no lint.mixed-and-or when parentheses separate AND from OR, or for a keyword plus one inline operator", () => {
@@ -130,7 +146,12 @@ describe("lintRuleSet: precedence warnings", () => {
   })
   it("lint.and-after-or on the first AND line after OR lines", () => {
     const ds = lintOf(
-      deny(['IF command CONTAINS "kubectl apply"', 'OR command CONTAINS "kubectl create"', 'AND command CONTAINS "privileged"', 'AND command CONTAINS "true"'])
+      deny([
+        'IF command CONTAINS "kubectl apply"',
+        'OR command CONTAINS "kubectl create"',
+        'AND command CONTAINS "privileged"',
+        'AND command CONTAINS "true"'
+      ])
     )
     expect(at(ds)).toEqual([["lint.and-after-or", 5, 3, "warning"]])
     expect(ds[0]!.message).toContain("AND binds tighter")
@@ -142,12 +163,26 @@ describe("lintRuleSet: precedence warnings", () => {
   })
   it("no lint.and-after-or when the OR is inside parentheses", () => {
     const ds = lintOf(
-      deny(['IF (command CONTAINS "a" OR command CONTAINS "b")', 'AND command CONTAINS "c"', 'AND (command CONTAINS "d"', 'OR command CONTAINS "e")', 'AND command CONTAINS "f"'])
+      deny([
+        'IF (command CONTAINS "a" OR command CONTAINS "b")',
+        'AND command CONTAINS "c"',
+        'AND (command CONTAINS "d"',
+        'OR command CONTAINS "e")',
+        'AND command CONTAINS "f"'
+      ])
     )
     expect(ds).toEqual([])
   })
   it("locates line-level warnings at the keyword whatever the indentation", () => {
-    const f = clean(["rule r {", "DENY any", 'IF tool EQUALS "a"', '    OR tool EQUALS "b"', '      AND tool EQUALS "c"', 'MESSAGE "m"', "}"])
+    const f = clean([
+      "rule r {",
+      "DENY any",
+      'IF tool EQUALS "a"',
+      '    OR tool EQUALS "b"',
+      '      AND tool EQUALS "c"',
+      'MESSAGE "m"',
+      "}"
+    ])
     expect(at(lintRuleSet([f]))).toEqual([["lint.and-after-or", 5, 7, "warning"]])
   })
 })
@@ -167,7 +202,8 @@ describe("lintRuleSet: native-compatibility warnings", () => {
     expect(ds[0]!.message).toContain("17")
   })
   it("counts groups after flattening parentheses", () => {
-    const cond = "IF " + Array.from({ length: 5 }, (_, i) => `(command CONTAINS "a${i}" OR command CONTAINS "b${i}")`).join(" AND ")
+    const pairs = Array.from({ length: 5 }, (_, i) => `(command CONTAINS "a${i}" OR command CONTAINS "b${i}")`)
+    const cond = "IF " + pairs.join(" AND ")
     expect(at(lintOf(deny([cond])))).toEqual([["lint.too-many-groups", 1, 1, "warning"]])
   })
   it("lint.group-too-large above 8 conditions in a group, at the header", () => {
@@ -182,7 +218,9 @@ describe("lintRuleSet: native-compatibility warnings", () => {
     expect(at(ds)).toEqual([["lint.regex-too-long", 3, 6, "warning"]])
   })
   it("lint.input-field at each input.* field token", () => {
-    const ds = lintOf(deny(['IF tool EQUALS "mcp" AND input.query CONTAINS "DROP"', 'OR NOT input.url STARTS_WITH "https://"']))
+    const ds = lintOf(
+      deny(['IF tool EQUALS "mcp" AND input.query CONTAINS "DROP"', 'OR NOT input.url STARTS_WITH "https://"'])
+    )
     expect(at(ds)).toEqual([
       ["lint.input-field", 3, 28, "warning"],
       ["lint.input-field", 4, 10, "warning"]
@@ -197,7 +235,11 @@ describe("lintRuleSet: native-compatibility warnings", () => {
     expect(isNativeCompatible(rulesOf(deny(ands(9)))[0]!)).toBe(false)
     expect(isNativeCompatible(rulesOf(deny([`IF content LINE_REGEX "${"b".repeat(501)}"`]))[0]!)).toBe(false)
     expect(isNativeCompatible(rulesOf(deny(['IF input.command CONTAINS "x"']))[0]!)).toBe(false)
-    expect(isNativeCompatible(rulesOf(deny(['IF command REGEX "a(?!b)"', 'OR command CONTAINS "a" OR command CONTAINS "b" AND command CONTAINS "c"']))[0]!)).toBe(true)
+    const otherwiseFlawed = deny([
+      'IF command REGEX "a(?!b)"',
+      'OR command CONTAINS "a" OR command CONTAINS "b" AND command CONTAINS "c"'
+    ])
+    expect(isNativeCompatible(rulesOf(otherwiseFlawed)[0]!)).toBe(true)
   })
   it("LINT_LIMITS", () => {
     expect(LINT_LIMITS).toEqual({ maxGroups: 16, maxConditionsPerGroup: 8, maxRegexLength: 500 })
@@ -210,13 +252,21 @@ describe("lintRuleSet: other warnings", () => {
     expect(at(ds)).toEqual([["lint.missing-message", 2, 1, "warning"]])
   })
   it("lint.word-number at the field token for a numeric WORD value only", () => {
-    const ds = lintOf(deny(['IF tool EQUALS "Composer"', 'AND input.file_count WORD "5" # generic field', 'OR command WORD "curl"']))
+    const ds = lintOf(
+      deny(['IF tool EQUALS "Composer"', 'AND input.file_count WORD "5" # generic field', 'OR command WORD "curl"'])
+    )
     expect(at(only(ds, "lint.word-number"))).toEqual([["lint.word-number", 4, 7, "warning"]])
     expect(only(ds, "lint.word-number")[0]!.message).toContain("not magnitude")
   })
   it("lint.prompt-without-ask and lint.substitute-without-force at the ignored line", () => {
     const ds = lintOf(
-      rule("p", ["DENY execution", 'IF command CONTAINS "x"', 'PROMPT "ignored"', 'SUBSTITUTE "also ignored"', 'MESSAGE "m"'])
+      rule("p", [
+        "DENY execution",
+        'IF command CONTAINS "x"',
+        'PROMPT "ignored"',
+        'SUBSTITUTE "also ignored"',
+        'MESSAGE "m"'
+      ])
     )
     expect(at(ds)).toEqual([
       ["lint.prompt-without-ask", 4, 3, "warning"],
@@ -230,14 +280,19 @@ describe("lintRuleSet: one bad rule does not hide the rest", () => {
   const text = [
     "# mixed",
     ...rule("broken", ["DENY any", 'IF content CONTAINS "v-html=""', 'MESSAGE "m"']),
-    ...rule("lookaround", ["DENY write", 'IF path GLOB "**/*.sql" AND content LINE_REGEX "DROP\\\\s+TABLE\\\\s+(?!IF\\\\s+EXISTS)"', 'MESSAGE "m"']),
+    ...rule("lookaround", [
+      "DENY write",
+      'IF path GLOB "**/*.sql" AND content LINE_REGEX "DROP\\\\s+TABLE\\\\s+(?!IF\\\\s+EXISTS)"',
+      'MESSAGE "m"'
+    ]),
     ...rule("good", ["LOG write", 'IF path ENDS_WITH ".env"', 'MESSAGE "m"'])
   ]
   const f = file(text, "mixed.rules")
   const lint = lintRuleSet([f])
   it("reports the parse error and the lint error, each located, and keeps the good rules", () => {
-    expect(f.diagnostics.map((d) => [d.code, d.line, d.column, d.ruleId])).toEqual([["parse.unterminated-string", 4, 32, "broken"]])
-    expect(lint.map((d) => [d.code, d.line, d.column, d.ruleId])).toEqual([["lint.regex-rejected", 9, 31, "lookaround"]])
+    const located = (ds: ReadonlyArray<Diagnostic>) => ds.map((d) => [d.code, d.line, d.column, d.ruleId])
+    expect(located(f.diagnostics)).toEqual([["parse.unterminated-string", 4, 32, "broken"]])
+    expect(located(lint)).toEqual([["lint.regex-rejected", 9, 31, "lookaround"]])
     expect(f.rules.map((r) => r.id)).toEqual(["lookaround", "good"])
   })
   it("summarizes: the good rule is counted, the file is not valid", () => {
@@ -260,21 +315,34 @@ describe("sorting and formatting", () => {
     ])
   })
   it("formatDiagnostic: path:line:col: severity: message [rule-id]", () => {
-    const d: Diagnostic = { file: "x.rules", line: 3, column: 6, severity: "error", code: "lint.empty-regex", message: "boom", ruleId: "r1" }
+    const d: Diagnostic = {
+      file: "x.rules",
+      line: 3,
+      column: 6,
+      severity: "error",
+      code: "lint.empty-regex",
+      message: "boom",
+      ruleId: "r1"
+    }
     expect(formatDiagnostic(d)).toBe("x.rules:3:6: error: boom [r1]")
     expect(formatDiagnostic({ ...d, severity: "warning", ruleId: null })).toBe("x.rules:3:6: warning: boom")
   })
   it("formatSummary: exact text and error plurals", () => {
     const s = { files: 25, validFiles: 25, errors: 0, warnings: 3, rules: 109, nativeCompatible: 108 }
     expect(formatSummary(s)).toBe("25 file(s) valid, 0 errors, 3 warning(s) \u2014 108/109 rule(s) native-compatible")
-    expect(formatSummary({ ...s, validFiles: 24, errors: 1 })).toBe("24 file(s) valid, 1 error, 3 warning(s) — 108/109 rule(s) native-compatible")
+    expect(formatSummary({ ...s, validFiles: 24, errors: 1 })).toBe(
+      "24 file(s) valid, 1 error, 3 warning(s) — 108/109 rule(s) native-compatible"
+    )
     expect(formatSummary({ ...s, errors: 2 })).toContain(", 2 errors, ")
   })
   it("summarizeLint counts parse and lint diagnostics, valid files and native-compatible rules", () => {
     const ok = clean(rule("ok", ["DENY any", 'IF tool EQUALS "a"', 'MESSAGE "m"']), "ok.rules")
     const warn = clean(rule("w", ["LOG any", 'IF input.q CONTAINS "a"']), "warn.rules")
     const bad = file(
-      [...rule("e", ["DENY any", 'IF command REGEX "(?<=x)y"', 'MESSAGE "m"']), ...rule("p", ["DENY any", 'IF nope EQUALS "a"'])],
+      [
+        ...rule("e", ["DENY any", 'IF command REGEX "(?<=x)y"', 'MESSAGE "m"']),
+        ...rule("p", ["DENY any", 'IF nope EQUALS "a"'])
+      ],
       "bad.rules"
     )
     const files = [ok, warn, bad]

@@ -223,3 +223,12 @@ describe("rule structure", () => {
     expect(rule.closingComments).toEqual(["# closing"])
   })
 })
+
+describe("condition line keywords", () => {
+  it("locates a dangling AND at the next line's keyword, wherever it is indented", () => {
+    const file = parseRulesFile(`rule r {\nDENY any\nIF tool EQUALS "a" AND\nOR tool EQUALS "b"\nMESSAGE "m"\n}\n`, "f")
+    expect(file.diagnostics.map((d) => [d.line, d.column, d.code, d.message])).toEqual([
+      [4, 1, "parse.condition", "expected a condition, got `OR`"]
+    ])
+  })
+})
