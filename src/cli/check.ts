@@ -5,12 +5,10 @@ import { basename, join, resolve } from "node:path"
 import { compileRuleSet, interpolate } from "../domain/rules/Evaluate.js"
 import { type Severity, type WireDecision, wireDecision } from "../domain/rules/Rule.js"
 import type { Capability, ToolCall } from "../domain/ToolCall.js"
-import { SsgPaths } from "../pipeline/Paths.js"
+import { displayPath, SsgPaths } from "../pipeline/Paths.js"
 import { RuleFiles } from "../pipeline/RuleFiles.js"
-import { rulesOption } from "./eval.js"
+import { jsonOption, rulesOption } from "./options.js"
 import { Finding, UsageError } from "./finding.js"
-import { displayPath } from "./list.js"
-import { jsonFlag } from "./rule.js"
 
 /** Directory names `ssg check` never descends into. */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set([".git", "node_modules", ".sigmashake"])
@@ -32,7 +30,7 @@ export interface Violation {
 export const checkCommand = Command.make(
   "check",
   {
-    json: jsonFlag,
+    json: jsonOption,
     rules: rulesOption,
     paths: Args.path({ name: "PATH", exists: "either" }).pipe(
       Args.withDescription("files or directories to scan"),

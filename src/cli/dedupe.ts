@@ -1,13 +1,11 @@
-import { Args, Command } from "@effect/cli"
+import { Command } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { evaluationOrder } from "../domain/rules/Evaluate.js"
 import { type Atom, type Rule, TERMINAL_DECISIONS, wireDecision } from "../domain/rules/Rule.js"
-import { SsgPaths } from "../pipeline/Paths.js"
+import { displayPath, SsgPaths } from "../pipeline/Paths.js"
 import { RuleFiles } from "../pipeline/RuleFiles.js"
-import { rulesOption } from "./eval.js"
+import { jsonOption, pathsArgs, rulesOption } from "./options.js"
 import { Finding } from "./finding.js"
-import { displayPath } from "./list.js"
-import { jsonFlag } from "./rule.js"
 
 /** One rule id defined in more than one place. */
 export interface DuplicateId {
@@ -126,12 +124,9 @@ export const findOverlaps = (occurrences: ReadonlyArray<Rule>, effective: Readon
 export const dedupeCommand = Command.make(
   "dedupe",
   {
-    json: jsonFlag,
+    json: jsonOption,
     rules: rulesOption,
-    paths: Args.path({ name: "PATHS", exists: "either" }).pipe(
-      Args.withDescription("rule files or directories"),
-      Args.repeated
-    )
+    paths: pathsArgs
   },
   ({ json, paths, rules }) =>
     Effect.gen(function* () {

@@ -6,18 +6,13 @@ import { compileRuleSet, type Evaluation, interpolate, type RuleMatch } from "..
 import { wireDecision } from "../domain/rules/Rule.js"
 import { type ToolCall, toolCallFromJson } from "../domain/ToolCall.js"
 import { RuleFiles } from "../pipeline/RuleFiles.js"
+import { rulesOption } from "./options.js"
 
 /** Standard input that is not a tool call. */
 export class InputError extends Schema.TaggedError<InputError>()("InputError", { message: Schema.String }) {}
 
 /** A rule id that no loaded rule has. */
 export class RuleNotFound extends Schema.TaggedError<RuleNotFound>()("RuleNotFound", { message: Schema.String }) {}
-
-/** `--rules DIR`, repeatable; without it the project and global rule directories are used. */
-export const rulesOption = Options.directory("rules", { exists: "either" }).pipe(
-  Options.withDescription("rules directory to load (repeatable; default: .sigmashake/rules then $SSG_HOME/rules)"),
-  Options.repeated
-)
 
 const explainOption = Options.boolean("explain").pipe(
   Options.withDescription("add which group and conditions matched, with the field values they saw")

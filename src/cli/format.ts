@@ -2,16 +2,13 @@ import { Command, Options } from "@effect/cli"
 import { Console, Effect, Schema } from "effect"
 import { formatRulesFile, sameMeaning, unifiedDiff } from "../domain/rules/Format.js"
 import { parseRulesFile } from "../domain/rules/Parser.js"
-import { SsgPaths } from "../pipeline/Paths.js"
+import { displayPath, SsgPaths } from "../pipeline/Paths.js"
 import { location, RuleFiles } from "../pipeline/RuleFiles.js"
-import { pathsArgs } from "./lint.js"
-import { rulesOption } from "./eval.js"
+import { pathsArgs, rulesOption } from "./options.js"
 import { Finding } from "./finding.js"
 
 /** Files `ssg format` cannot format (parse errors, oversized AND groups); nothing was written. */
 export class FormatRefused extends Schema.TaggedError<FormatRefused>()("FormatRefused", { message: Schema.String }) {}
-
-const relativeTo = (cwd: string, path: string): string => (path.startsWith(cwd + "/") ? path.slice(cwd.length + 1) : path)
 
 /** `ssg format`: rewrites rule files in canonical form (atomically), or reports what would change. */
 export const formatCommand = Command.make(
@@ -36,16 +33,16 @@ export const formatCommand = Command.make(
           continue
         }
         const difference = sameMeaning(file, parseRulesFile(result.text, file.path))
-        if (difference !== null) refusals.push(`${relativeTo(cwd, file.path)}: formatting would change the meaning (${difference})`)
+        if (difference !== null) refusals.push(`${displayPath(cwd, file.path)}: formatting would change the meaning (${difference})`)
         else if (result.text !== file.text) planned.push({ path: file.path, before: file.text, after: result.text, splits: result.splits })
       }
       if (refusals.length > 0) {
         for (const r of refusals.slice(0, -1)) yield* Console.error(`ssg: ${r}`)
         return yield* new FormatRefused({ message: `${refusals[refusals.length - 1]!} (nothing was written)` })
       }
-      if (diff) for (const p of planned) yield* Console.log(unifiedDiff(p.before, p.after, relativeTo(cwd, p.path)).trimEnd())
+      if (diff) for (const p of planned) yield* Console.log(unifiedDiff(p.before, p.after, displayPath(cwd, p.path)).trimEnd())
       if (check || diff) {
-        if (check) for (const p of planned) yield* Console.log(`would reformat ${relativeTo(cwd, p.path)}`)
+        if (check) for (const p of planned) yield* Console.log(`would reformat ${displayPath(cwd, p.path)}`)
         if (check && planned.length > 0) {
           return yield* new Finding({ message: `${planned.length} file(s) would be reformatted`, silent: false })
         }
@@ -54,7 +51,7 @@ export const formatCommand = Command.make(
       for (const p of planned) {
         yield* ruleFiles.writeAtomic(p.path, p.after)
         for (const s of p.splits) yield* Console.log(`split ${s.id} into ${s.parts} parts (${s.id}-part-1 … ${s.id}-part-${s.parts})`)
-        yield* Console.log(`formatted ${relativeTo(cwd, p.path)}`)
+        yield* Console.log(`formatted ${displayPath(cwd, p.path)}`)
       }
       yield* Console.log(`${planned.length} file(s) formatted, ${loaded.files.length - planned.length} unchanged`)
     })

@@ -1,18 +1,12 @@
-import { Args, Command, Options } from "@effect/cli"
+import { Command } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { formatDiagnostic, formatSummary, lintRuleSet, summarizeLint } from "../domain/rules/Lint.js"
 import type { Diagnostic } from "../domain/rules/Rule.js"
-import { SsgPaths } from "../pipeline/Paths.js"
+import { displayPath, SsgPaths } from "../pipeline/Paths.js"
 import { RuleFiles, RulesSourceError } from "../pipeline/RuleFiles.js"
-import { rulesOption } from "./eval.js"
+import { jsonOption, pathsArgs, rulesOption } from "./options.js"
 import { Finding } from "./finding.js"
 
-/** Positional rule files or directories. */
-export const pathsArgs = Args.path({ name: "PATHS", exists: "either" }).pipe(Args.repeated)
-
-const jsonOption = Options.boolean("json").pipe(Options.withDescription("print one JSON object instead of text"))
-
-const relativeTo = (cwd: string, path: string): string => (path.startsWith(cwd + "/") ? path.slice(cwd.length + 1) : path)
 
 /** `ssg lint`: parse errors and lint findings for rule files, a summary line, exit 1 on any error. */
 export const lintCommand = Command.make("lint", { rules: rulesOption, paths: pathsArgs, json: jsonOption }, ({ json, paths, rules }) =>
@@ -22,12 +16,12 @@ export const lintCommand = Command.make("lint", { rules: rulesOption, paths: pat
     if (loaded.files.length === 0) {
       return yield* new RulesSourceError({
         path: cwd,
-        message: `no .rules files found (looked in ${loaded.dirs.map((d) => relativeTo(cwd, d)).join(", ") || "the given paths"})`
+        message: `no .rules files found (looked in ${loaded.dirs.map((d) => displayPath(cwd, d)).join(", ") || "the given paths"})`
       })
     }
     const lint = lintRuleSet(loaded.files)
     const all: Array<Diagnostic> = [...loaded.files.flatMap((f) => f.diagnostics), ...lint]
-      .map((d) => ({ ...d, file: relativeTo(cwd, d.file) }))
+      .map((d) => ({ ...d, file: displayPath(cwd, d.file) }))
       .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column))
     const summary = summarizeLint(loaded.files, lint)
     if (json) {

@@ -1,18 +1,11 @@
 import { Command } from "@effect/cli"
 import { Console, Effect } from "effect"
-import { relative } from "node:path"
 import { evaluationOrder } from "../domain/rules/Evaluate.js"
 import type { Rule } from "../domain/rules/Rule.js"
-import { SsgPaths } from "../pipeline/Paths.js"
+import { displayPath, SsgPaths } from "../pipeline/Paths.js"
 import { RuleFiles } from "../pipeline/RuleFiles.js"
-import { rulesOption } from "./eval.js"
-import { jsonFlag, ruleJson } from "./rule.js"
-
-/** A path relative to the working directory when it lies inside it, else unchanged. */
-export const displayPath = (cwd: string, path: string): string => {
-  const rel = relative(cwd, path)
-  return rel !== "" && !rel.startsWith("..") && !rel.startsWith("/") ? rel : path
-}
+import { jsonOption, rulesOption } from "./options.js"
+import { ruleJson } from "./rule.js"
 
 /** Renders rows as left-aligned columns separated by two spaces, without trailing blanks. */
 export const table = (rows: ReadonlyArray<ReadonlyArray<string>>): ReadonlyArray<string> => {
@@ -22,7 +15,7 @@ export const table = (rows: ReadonlyArray<ReadonlyArray<string>>): ReadonlyArray
 }
 
 /** `ssg list [--json]`: the effective rules (duplicate ids dropped) in evaluation order. */
-export const listCommand = Command.make("list", { json: jsonFlag, rules: rulesOption }, ({ json, rules }) =>
+export const listCommand = Command.make("list", { json: jsonOption, rules: rulesOption }, ({ json, rules }) =>
   Effect.gen(function* () {
     const { cwd } = yield* SsgPaths
     const loaded = yield* (yield* RuleFiles).loadValid({ dirs: rules })

@@ -4,14 +4,15 @@ import { setDecision, setEnabled } from "../domain/rules/Edit.js"
 import { parseRulesFile } from "../domain/rules/Parser.js"
 import { type Decision, decisionFromName, type Rule, type RulesFile, wireDecision } from "../domain/rules/Rule.js"
 import { type LoadedRules, RuleFiles } from "../pipeline/RuleFiles.js"
-import { RuleNotFound, rulesOption } from "./eval.js"
+import { RuleNotFound } from "./eval.js"
+import { rulesOption } from "./options.js"
 import { Finding } from "./finding.js"
 
 /** An edit whose result would not parse or would not carry the new value; nothing is written. */
 export class RuleEditError extends Schema.TaggedError<RuleEditError>()("RuleEditError", { message: Schema.String }) {}
 
 /** `--json`: accepted for symmetry; `ssg rule` output is always JSON. */
-export const jsonFlag = Options.boolean("json").pipe(
+const jsonFlag = Options.boolean("json").pipe(
   Options.withDescription("print JSON (the default for this command)")
 )
 

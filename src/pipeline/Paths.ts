@@ -1,6 +1,6 @@
 import { Context, Layer } from "effect"
 import { homedir } from "node:os"
-import { join, resolve } from "node:path"
+import { join, relative, resolve } from "node:path"
 
 /** Where ssg keeps state: `SSG_HOME` (default `~/.sigmashake`) for the machine, `.sigmashake/` under the working directory for the project. */
 export class SsgPaths extends Context.Tag("ssg/SsgPaths")<
@@ -23,3 +23,9 @@ export const pathsFrom = (env: NodeJS.ProcessEnv, cwd: string): SsgPaths["Type"]
 
 /** SsgPaths from the real environment. */
 export const layer = Layer.sync(SsgPaths, () => pathsFrom(process.env, process.cwd()))
+
+/** A path relative to the working directory when it lies inside it, else unchanged. */
+export const displayPath = (cwd: string, path: string): string => {
+  const rel = relative(cwd, path)
+  return rel !== "" && !rel.startsWith("..") && !rel.startsWith("/") ? rel : path
+}

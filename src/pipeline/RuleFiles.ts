@@ -1,9 +1,9 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Context, Effect, Layer, Schema } from "effect"
-import { basename, dirname, join, relative, resolve } from "node:path"
+import { basename, dirname, join, resolve } from "node:path"
 import { parseRulesFile } from "../domain/rules/Parser.js"
 import type { Diagnostic, Rule, RulesFile } from "../domain/rules/Rule.js"
-import { SsgPaths } from "./Paths.js"
+import { displayPath, SsgPaths } from "./Paths.js"
 
 /** A rules directory or file that cannot be read. */
 export class RulesSourceError extends Schema.TaggedError<RulesSourceError>()("RulesSourceError", {
@@ -46,11 +46,8 @@ export class RuleFiles extends Context.Tag("ssg/RuleFiles")<
 >() {}
 
 /** Renders a diagnostic location as `file:line:col`, relative to the working directory when shorter. */
-export const location = (d: Pick<Diagnostic, "file" | "line" | "column">, cwd: string): string => {
-  const rel = relative(cwd, d.file)
-  const file = rel !== "" && !rel.startsWith("..") && rel.length < d.file.length ? rel : d.file
-  return `${file}:${d.line}:${d.column}`
-}
+export const location = (d: Pick<Diagnostic, "file" | "line" | "column">, cwd: string): string =>
+  `${displayPath(cwd, d.file)}:${d.line}:${d.column}`
 
 /** The RuleFiles service over the platform FileSystem. */
 export const layer = Layer.effect(
