@@ -1,21 +1,12 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs"
-import { join, relative } from "node:path"
-import { fileURLToPath } from "node:url"
+import { readFileSync } from "node:fs"
+import { relative } from "node:path"
 import { describe, expect, it } from "vitest"
 import { formatRulesFile, sameMeaning } from "../../src/domain/rules/Format.js"
 import { parseRulesFile } from "../../src/domain/rules/Parser.js"
 import type { RulesFile } from "../../src/domain/rules/Rule.js"
+import { CORPUS_DIR, corpusFiles, corpusPresent } from "../support/corpus.js"
 
-const root = fileURLToPath(new URL("../../../shared/rules-corpus", import.meta.url))
-const exists = existsSync(root)
-
-const walk = (dir: string): Array<string> =>
-  readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((e) => {
-      const path = join(dir, e.name)
-      return e.isDirectory() ? walk(path) : e.name.endsWith(".rules") ? [path] : []
-    })
+const exists = corpusPresent
 
 interface Entry {
   readonly name: string
@@ -26,8 +17,8 @@ const title = "format conformance over the rules corpus (corpus absent: ../share
 
 describe.skipIf(!exists)(title, () => {
   const entries: ReadonlyArray<Entry> = exists
-    ? walk(root).map((path) => ({
-        name: relative(root, path),
+    ? corpusFiles().map((path) => ({
+        name: relative(CORPUS_DIR, path),
         parsed: parseRulesFile(readFileSync(path, "utf8"), path)
       }))
     : []

@@ -1,14 +1,13 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs"
-import { join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { readFileSync } from "node:fs"
+import { relative } from "node:path"
 import { describe, expect, it } from "vitest"
 import { lintRuleSet } from "../../src/domain/rules/Lint.js"
 import { parseRulesFile } from "../../src/domain/rules/Parser.js"
 import { compileRegex } from "../../src/domain/rules/Regex.js"
 import { type Atom, type Diagnostic, REGEX_OPERATORS, type RulesFile } from "../../src/domain/rules/Rule.js"
+import { CORPUS_DIR, corpusFiles, corpusPresent } from "../support/corpus.js"
 
-const CORPUS = fileURLToPath(new URL("../../../shared/rules-corpus/", import.meta.url))
-const exists = existsSync(CORPUS)
+const exists = corpusPresent
 
 const LOOKAROUND_PATTERNS: ReadonlyArray<string> = [
   "^ADD\\s+(?!https?://)[^\\s]",
@@ -27,11 +26,7 @@ const LOOKAROUND_PATTERNS: ReadonlyArray<string> = [
 ]
 
 const load = (): ReadonlyArray<RulesFile> =>
-  (readdirSync(CORPUS, { recursive: true, encoding: "utf8" }) as Array<string>)
-    .filter((p) => p.endsWith(".rules"))
-    .map((p) => p.split("\\").join("/"))
-    .sort()
-    .map((p) => parseRulesFile(readFileSync(join(CORPUS, p), "utf8"), p))
+  corpusFiles().map((p) => parseRulesFile(readFileSync(p, "utf8"), relative(CORPUS_DIR, p)))
 
 const atomsOf = (files: ReadonlyArray<RulesFile>): Array<Atom> =>
   [...new Set(files.flatMap((f) => f.rules.flatMap((r) => r.groups.flat())))]

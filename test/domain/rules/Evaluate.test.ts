@@ -1,12 +1,11 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
-import { join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import { genericCapability } from "../../../src/adapters/Generic.js"
 import { compileRuleSet, containsWord, evaluationOrder, interpolate, targetApplies } from "../../../src/domain/rules/Evaluate.js"
 import { parseRulesFile } from "../../../src/domain/rules/Parser.js"
 import type { Rule } from "../../../src/domain/rules/Rule.js"
 import type { ToolCall } from "../../../src/domain/ToolCall.js"
+import { corpusFiles, corpusPresent } from "../../support/corpus.js"
 
 const rules = (text: string): ReadonlyArray<Rule> => {
   const file = parseRulesFile(text, "t.rules")
@@ -156,16 +155,9 @@ describe("messages", () => {
   })
 })
 
-const corpus = fileURLToPath(new URL("../../../../shared/rules-corpus/", import.meta.url))
-const walk = (d: string): Array<string> =>
-  readdirSync(d).flatMap((n) => {
-    const p = join(d, n)
-    return statSync(p).isDirectory() ? walk(p) : p.endsWith(".rules") ? [p] : []
-  })
-
-describe.skipIf(!existsSync(corpus))("prefilter soundness over the corpus (skipped when ../shared/rules-corpus is absent)", () => {
+describe.skipIf(!corpusPresent)("prefilter soundness over the corpus (skipped when ../shared/rules-corpus is absent)", () => {
   it("the indexed evaluation equals a plain scan of every rule for many calls", () => {
-    const all = walk(corpus).flatMap((f) => parseRulesFile(readFileSync(f, "utf8"), f).rules)
+    const all = corpusFiles().flatMap((f) => parseRulesFile(readFileSync(f, "utf8"), f).rules)
     const set = compileRuleSet(all)
     const samples: Array<ToolCall> = []
     for (const r of all.filter((_, i) => i % 6 === 0)) {

@@ -1,29 +1,6 @@
-import * as fs from "node:fs"
-import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { compileGlob, globError } from "../../../src/domain/rules/Glob.js"
-
-const CORPUS = fileURLToPath(new URL("../../../../shared/rules-corpus/", import.meta.url))
-const corpusPresent = fs.existsSync(CORPUS)
-
-const corpusStrings = (operators: ReadonlyArray<string>): Array<string> => {
-  const files: Array<string> = []
-  const walk = (dir: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name)
-      if (entry.isDirectory()) walk(full)
-      else if (entry.name.endsWith(".rules")) files.push(full)
-    }
-  }
-  walk(CORPUS)
-  const found = new Set<string>()
-  const re = new RegExp(`\\b(?:${operators.join("|")})\\s+"((?:[^"\\\\]|\\\\.)*)"`, "g")
-  for (const file of files) {
-    for (const m of fs.readFileSync(file, "utf8").matchAll(re)) found.add(m[1]!.replace(/\\([\\"])/g, "$1"))
-  }
-  return [...found].sort()
-}
+import { corpusPresent, corpusStrings } from "../../support/corpus.js"
 
 const expectMatches = (pattern: string, yes: ReadonlyArray<string>, no: ReadonlyArray<string>): void => {
   const glob = compileGlob(pattern)

@@ -1,35 +1,9 @@
 import * as fs from "node:fs"
-import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { compileRegex, regexLiterals } from "../../../src/domain/rules/Regex.js"
+import { corpusFiles, corpusPresent, corpusStrings } from "../../support/corpus.js"
 
-const CORPUS = fileURLToPath(new URL("../../../../shared/rules-corpus/", import.meta.url))
-const corpusPresent = fs.existsSync(CORPUS)
-
-const corpusFiles = (): Array<string> => {
-  const files: Array<string> = []
-  const walk = (dir: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name)
-      if (entry.isDirectory()) walk(full)
-      else if (entry.name.endsWith(".rules")) files.push(full)
-    }
-  }
-  walk(CORPUS)
-  return files.sort()
-}
-
-const corpusRegexes = (): Array<string> => {
-  const found = new Set<string>()
-  for (const file of corpusFiles()) {
-    const text = fs.readFileSync(file, "utf8")
-    for (const m of text.matchAll(/\b(?:REGEX|LINE_REGEX|MATCHES)\s+"((?:[^"\\]|\\.)*)"/g)) {
-      found.add(m[1]!.replace(/\\([\\"])/g, "$1"))
-    }
-  }
-  return [...found].sort()
-}
+const corpusRegexes = (): Array<string> => corpusStrings(["REGEX", "LINE_REGEX", "MATCHES"])
 
 const matcher = (pattern: string): ((text: string) => boolean) => {
   const compiled = compileRegex(pattern)
