@@ -1,6 +1,8 @@
+import { runAuditBenchmarks } from "./audit.bench.js"
 import { runEvalBenchmarks } from "./eval.bench.js"
 
 const fmt = (n: number): string => n.toFixed(2)
+const auditSize = Number(process.env["SSG_BENCH_AUDIT_SIZE"] ?? 1_000_000)
 
 console.log(`ssg benchmarks — node ${process.version}, ${process.platform}/${process.arch}`)
 console.log("")
@@ -10,3 +12,8 @@ console.log("|---|---|---|---|---|---|---|")
 for (const f of runEvalBenchmarks()) {
   console.log(`| ${f.name} | ${f.rules} | ${f.evaluations} | ${fmt(f.p50)} | ${fmt(f.p99)} | ${fmt(f.mean)} | ${fmt(f.compileMs)} |`)
 }
+console.log("")
+console.log(`audit log (SSG_BENCH_AUDIT_SIZE=${auditSize})`)
+console.log("| measurement | result | target |")
+console.log("|---|---|---|")
+for (const f of runAuditBenchmarks(auditSize)) console.log(`| ${f.name} | ${f.value} | ${f.target} |`)

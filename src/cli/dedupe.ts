@@ -1,11 +1,11 @@
 import { Command } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { evaluationOrder } from "../domain/rules/Evaluate.js"
-import { type Atom, type Rule, TERMINAL_DECISIONS, wireDecision } from "../domain/rules/Rule.js"
+import { type Atom, type Rule, type RulesFile, TERMINAL_DECISIONS, wireDecision } from "../domain/rules/Rule.js"
 import { displayPath, SsgPaths } from "../pipeline/Paths.js"
-import { RuleFiles } from "../pipeline/RuleFiles.js"
+import { location, RuleFiles } from "../pipeline/RuleFiles.js"
 import { jsonOption, pathsArgs, rulesOption } from "./options.js"
-import { Finding } from "./finding.js"
+import { Finding, warn } from "./finding.js"
 
 /** One rule id defined in more than one place. */
 export interface DuplicateId {
@@ -120,7 +120,7 @@ export const findOverlaps = (occurrences: ReadonlyArray<Rule>, effective: Readon
   return { duplicateIds, identical, subsumed }
 }
 
-/** `ssg dedupe [PATHS]...`: duplicate ids, identical and subsumed rules; exit 1 when anything is found. */
+/** `ssg dedupe [PATHS]...`: duplicate ids, identical and subsumed rules in the files that parse; exit 1 on any. */
 export const dedupeCommand = Command.make(
   "dedupe",
   {
@@ -131,11 +131,16 @@ export const dedupeCommand = Command.make(
   ({ json, paths, rules }) =>
     Effect.gen(function* () {
       const { cwd } = yield* SsgPaths
-      const loaded = yield* (yield* RuleFiles).loadValid({ dirs: rules, files: paths })
-      const report = findOverlaps(
-        loaded.files.flatMap((f) => f.rules),
-        loaded.rules
-      )
+      const loaded = yield* (yield* RuleFiles).load({ dirs: rules, files: paths })
+      const valid: Array<RulesFile> = []
+      for (const file of loaded.files) {
+        const error = file.diagnostics.find((d) => d.severity === "error")
+        if (error === undefined) valid.push(file)
+        else yield* warn(`${location(error, cwd)}: ${error.message} (file skipped)`)
+      }
+      const occurrences = valid.flatMap((f) => f.rules)
+      const effective = firstById(occurrences)
+      const report = findOverlaps(occurrences, effective)
       const where = (r: Rule): string => `${displayPath(cwd, r.file)}:${r.line}`
       const what = (r: Rule): string => `${r.id} priority ${r.priority} ${r.decision}`
       if (json) {
@@ -179,13 +184,22 @@ export const dedupeCommand = Command.make(
         }
         yield* Console.log(
           `${report.duplicateIds.length} duplicate id(s), ${report.identical.length} identical pair(s), ` +
-            `${report.subsumed.length} subsumed pair(s) among ${loaded.rules.length} rule(s)`
+            `${report.subsumed.length} subsumed pair(s) among ${effective.length} rule(s)`
         )
       }
       const total = report.duplicateIds.length + report.identical.length + report.subsumed.length
       if (total > 0) return yield* new Finding({ message: `dedupe found ${total} overlap(s)` })
     })
 ).pipe(Command.withDescription("Report duplicate rule ids, identical rules and rules subsumed by broader ones"))
+
+const firstById = (rules: ReadonlyArray<Rule>): ReadonlyArray<Rule> => {
+  const seen = new Set<string>()
+  return rules.filter((r) => {
+    if (seen.has(r.id)) return false
+    seen.add(r.id)
+    return true
+  })
+}
 
 const ref = (r: Rule) => ({
   id: r.id,

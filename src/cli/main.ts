@@ -2,15 +2,20 @@ import { Command, ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Layer } from "effect"
+import * as AuditLog from "../pipeline/AuditLog.js"
+import * as Config from "../pipeline/Config.js"
+import * as Keys from "../pipeline/Keys.js"
 import * as Paths from "../pipeline/Paths.js"
 import * as RuleFiles from "../pipeline/RuleFiles.js"
 import { VERSION } from "../version.js"
+import { auditCommand } from "./audit.js"
 import { checkCommand } from "./check.js"
 import { dedupeCommand } from "./dedupe.js"
 import { demoCommand } from "./demo.js"
 import { evalCommand, testRuleCommand } from "./eval.js"
 import { exitCodeOf } from "./exit.js"
 import { formatCommand } from "./format.js"
+import { keysCommand } from "./keys.js"
 import { lintCommand } from "./lint.js"
 import { listCommand } from "./list.js"
 import { newCommand } from "./new.js"
@@ -28,6 +33,8 @@ const ssg = Command.make("ssg").pipe(
     ruleCommand,
     dedupeCommand,
     checkCommand,
+    keysCommand,
+    auditCommand,
     demoCommand
   ])
 )
@@ -35,7 +42,11 @@ const ssg = Command.make("ssg").pipe(
 const cli = Command.run(ssg, { name: "ssg", version: VERSION })
 
 /** Every service the commands need, provided once at the edge. */
-export const MainLayer = RuleFiles.layer.pipe(Layer.provideMerge(Paths.layer), Layer.provideMerge(NodeContext.layer))
+export const MainLayer = Layer.mergeAll(RuleFiles.layer, Config.layer, AuditLog.layer).pipe(
+  Layer.provideMerge(Keys.layer),
+  Layer.provideMerge(Paths.layer),
+  Layer.provideMerge(NodeContext.layer)
+)
 
 const ANSI = /\u001b\[[0-9;]*m/g
 

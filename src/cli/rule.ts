@@ -3,17 +3,18 @@ import { Console, Effect, Schema } from "effect"
 import { setDecision, setEnabled } from "../domain/rules/Edit.js"
 import { parseRulesFile } from "../domain/rules/Parser.js"
 import { type Decision, decisionFromName, type Rule, type RulesFile, wireDecision } from "../domain/rules/Rule.js"
-import { type LoadedRules, RuleFiles } from "../pipeline/RuleFiles.js"
+import { RuleChanged } from "../domain/Event.js"
+import { AuditLog } from "../pipeline/AuditLog.js"
+import { type FileEdit, type LoadedRules, RuleFiles, writeAllOrNothing } from "../pipeline/RuleFiles.js"
 import { RuleNotFound } from "./eval.js"
-import { rulesOption } from "./options.js"
+import { jsonOption, rulesOption } from "./options.js"
 import { Finding } from "./finding.js"
 
 /** An edit whose result would not parse or would not carry the new value; nothing is written. */
 export class RuleEditError extends Schema.TaggedError<RuleEditError>()("RuleEditError", { message: Schema.String }) {}
 
-/** `--json`: accepted for symmetry; `ssg rule` output is always JSON. */
-const jsonFlag = Options.boolean("json").pipe(
-  Options.withDescription("print JSON (the default for this command)")
+const jsonFlag = jsonOption.pipe(
+  Options.withDescription("ssg rule always prints JSON; the flag is accepted for symmetry")
 )
 
 /** The JSON shape of one rule in `ssg rule list|search` and `ssg list --json`. */
@@ -71,25 +72,24 @@ const editRule = (
   check?: (rules: ReadonlyArray<Rule>) => Finding | null
 ) =>
   Effect.gen(function* () {
-    const ruleFiles = yield* RuleFiles
-    const loaded = yield* ruleFiles.loadValid({ dirs })
+    const loaded = yield* (yield* RuleFiles).loadValid({ dirs })
     const targets = loaded.files.filter((f) => f.rules.some((r) => r.id === id))
     if (targets.length === 0) return yield* new RuleNotFound({ message: `no rule with id "${id}" in the loaded rules` })
     const problem = check?.(targets.flatMap((f) => f.rules.filter((r) => r.id === id))) ?? null
     if (problem !== null) return yield* problem
-    const edits: Array<{ readonly path: string; readonly text: string }> = []
+    const edits: Array<FileEdit> = []
     for (const file of targets) {
       const text = editFile(file, id, change.apply)
       const error = verify(file, text, id, change)
       if (error !== null) return yield* new RuleEditError({ message: error })
-      edits.push({ path: file.path, text })
+      edits.push({ path: file.path, before: file.text, after: text })
     }
-    for (const edit of edits) {
-      const original = targets.find((f) => f.path === edit.path)!.text
-      if (edit.text !== original) yield* ruleFiles.writeAtomic(edit.path, edit.text)
-    }
-    return edits.map((e) => e.path)
+    yield* writeAllOrNothing(edits)
+    return { files: edits.map((e) => e.path), before: targets[0]!.rules.find((r) => r.id === id)! }
   })
+
+const recordChange = (ruleId: string, change: "enabled" | "disabled" | "decision", from: string, to: string, files: ReadonlyArray<string>) =>
+  Effect.flatMap(AuditLog, (log) => log.append([RuleChanged.make({ rule_id: ruleId, change, from, to, files })]))
 
 const editFile = (file: RulesFile, id: string, apply: Change["apply"]): string =>
   file.rules
@@ -117,11 +117,13 @@ const enabledCommand = (name: "enable" | "disable") => {
   const enabled = name === "enable"
   return Command.make(name, { json: jsonFlag, rules: rulesOption, id: idArg }, ({ id, rules }) =>
     Effect.gen(function* () {
-      const files = yield* editRule(id, rules, {
+      const { before, files } = yield* editRule(id, rules, {
         describe: `setting enabled ${enabled}`,
         apply: (text, rule) => setEnabled(text, rule, enabled),
         holds: (rule) => rule.enabled === enabled
       })
+      const state = (on: boolean) => (on ? "enabled" : "disabled")
+      yield* recordChange(id, name === "enable" ? "enabled" : "disabled", state(before.enabled), state(enabled), files)
       yield* Console.log(JSON.stringify({ ok: true, rule_id: id, files, enabled }))
     })
   ).pipe(Command.withDescription(`${enabled ? "Enable" : "Disable"} a rule by id in every file that defines it`))
@@ -147,7 +149,7 @@ const setDecisionCommand = Command.make(
             "use DENY, ALLOW, LOG, SHADOW, ASK, FORCE (or block, allow, log, shadow, ask, force)"
         })
       }
-      const files = yield* editRule(
+      const { before, files } = yield* editRule(
         id,
         rules,
         {
@@ -162,6 +164,7 @@ const setDecisionCommand = Command.make(
               })
             : null
       )
+      yield* recordChange(id, "decision", wireDecision(before.decision), wireDecision(decision), files)
       yield* Console.log(JSON.stringify({ ok: true, rule_id: id, files, decision: wireDecision(decision) }))
     })
 ).pipe(

@@ -1,3 +1,4 @@
+import { posix } from "node:path"
 import type { Field } from "./rules/Rule.js"
 
 /** A tool call an agent wants to make: the tool's name and its input object. */
@@ -40,10 +41,14 @@ const first = (input: Readonly<Record<string, unknown>>, keys: ReadonlyArray<str
 
 /**
  * Resolves a rule field against a call: `command` (an argv array is joined with spaces), `path` (file_path, path,
- * notebook_path), `content` (content, new_string, new_source, or MultiEdit `edits[].new_string` joined by newlines),
- * `tool`, and `input.<key>` (strings as is, other values as JSON); anything missing is "".
+ * notebook_path; `\` read as `/`, then `path.posix.normalize`: `//`, `.` and `..` collapsed, a trailing `/` kept, a
+ * relative path left relative), `content` (content, new_string, new_source, or MultiEdit `edits[].new_string` joined by
+ * newlines), `tool`, and `input.<key>` (strings as is, other values as JSON); anything missing is "".
  */
 export const resolveField = (call: ToolCall, field: Field): string => fieldResolver(field)(call)
+
+const normalizePath = (path: string): string =>
+  path === "" ? "" : posix.normalize(path.indexOf("\\") === -1 ? path : path.replace(/\\/g, "/"))
 
 const PATH_KEYS = ["file_path", "path", "notebook_path"]
 const CONTENT_KEYS = ["content", "new_string", "new_source"]
@@ -53,7 +58,7 @@ const CORE_RESOLVERS: Record<string, (call: ToolCall) => string> = {
     const v = call.input["command"]
     return Array.isArray(v) ? v.map(text).join(" ") : text(v)
   },
-  path: (call) => text(first(call.input, PATH_KEYS)),
+  path: (call) => normalizePath(text(first(call.input, PATH_KEYS))),
   content: (call) => {
     const v = first(call.input, CONTENT_KEYS)
     if (v !== undefined) return text(v)

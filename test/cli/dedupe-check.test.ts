@@ -1,6 +1,8 @@
+import { chmodSync, symlinkSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { useCliSandbox } from "../support/cli.js"
+import { ssgUnprivileged } from "./unprivileged.js"
 import { findOverlaps } from "../../src/cli/dedupe.js"
 import { parseRulesFile } from "../../src/domain/rules/Parser.js"
 
@@ -142,11 +144,30 @@ describe("ssg dedupe", () => {
     )
   })
 
-  it("exits 2 on a parse error", () => {
+  it("skips files with parse errors, warning about each on stderr, and still reports the rest", () => {
     write("rules/a.rules", "rule x {\n  DENY any\n}\n")
-    const r = ssg("dedupe", "--rules", "rules")
-    expect(r.code).toBe(2)
-    expect(r.stderr).toMatch(/^ssg: rules\/a\.rules:1:1: rule `x` has no `IF` condition/)
+    write("rules/b.rules", CLEAN)
+    write("rules/c.rules", `${rule("no-rm", `DENY execution\nIF command CONTAINS "rm"\nMESSAGE "x"`)}rule y {\n`)
+    const clean = ssg("dedupe", "--rules", "rules")
+    expect(clean).toEqual({
+      code: 0,
+      stdout: "0 duplicate id(s), 0 identical pair(s), 0 subsumed pair(s) among 3 rule(s)\n",
+      stderr:
+        "ssg: warning: rules/a.rules:1:1: rule `x` has no `IF` condition (file skipped)\n" +
+        "ssg: warning: rules/c.rules:6:1: rule `y` is not closed: expected a `}` line (file skipped)\n"
+    })
+    write("rules/d.rules", rule("no-rm", `LOG execution\nIF command CONTAINS "rm"\nMESSAGE "y"`))
+    const found = ssg("dedupe", "--rules", "rules")
+    expect(found.code).toBe(1)
+    expect(found.stdout).toBe(
+      "duplicate-id: no-rm (rules/b.rules:1) also defined at rules/d.rules:1\n" +
+        "1 duplicate id(s), 0 identical pair(s), 0 subsumed pair(s) among 3 rule(s)\n"
+    )
+    expect(found.stderr).toBe(
+      "ssg: warning: rules/a.rules:1:1: rule `x` has no `IF` condition (file skipped)\n" +
+        "ssg: warning: rules/c.rules:6:1: rule `y` is not closed: expected a `}` line (file skipped)\n" +
+        "ssg: dedupe found 1 overlap(s)\n"
+    )
   })
 })
 
@@ -238,5 +259,129 @@ describe("ssg check", () => {
     const missing = ssg("check", "nope.txt")
     expect(missing.code).toBe(2)
     expect(missing.stderr).toBe(`ssg: no such file or directory: ${join(sb.cwd, "nope.txt")}\n`)
+  })
+  it("decides each Write and Read call as eval does: ALLOW exceptions win, one line per rule and file", () => {
+    write(
+      "policy/env.rules",
+      [
+        rule("allow-env-example", `priority 100\nALLOW any\nIF path GLOB "*.env.example"\nMESSAGE "template"`),
+        rule(
+          "ask-deploy",
+          `priority 60\nASK write\nIF content CONTAINS "deploy"\nMESSAGE "deploy in \${input.file_path}?"\nPROMPT "ok?"`
+        ),
+        rule("no-env", `priority 50\nseverity error\nDENY any\nIF path GLOB "*.env*"\nMESSAGE "env file"`),
+        rule("log-md", `LOG write\nIF path ENDS_WITH ".md"\nMESSAGE "markdown"`)
+      ].join("\n")
+    )
+    const env = write("project/.env", "A=1\n")
+    write("project/.env.example", "A=\n")
+    const readme = write("project/README.md", "# how to deploy\n")
+    const notes = write("project/notes.md", "hello\n")
+    const r = ssg("check", "project", "--rules", "policy")
+    expect(r).toEqual({
+      code: 1,
+      stdout:
+        "project/.env: block no-env — env file\n" +
+        `project/README.md: ask ask-deploy — deploy in ${readme}?\n` +
+        "project/notes.md: log log-md — markdown\n" +
+        "3 violation(s) in 4 file(s) (1 blocking)\n",
+      stderr: "ssg: 1 blocking violation(s)\n"
+    })
+    expect(JSON.parse(ssg("check", "project", "--json", "--rules", "policy").stdout)).toEqual({
+      violations: [
+        {
+          file: env,
+          rule_id: "no-env",
+          decision: "block",
+          severity: "error",
+          message: "env file",
+          capability: "write+read"
+        },
+        {
+          file: readme,
+          rule_id: "ask-deploy",
+          decision: "ask",
+          severity: "warning",
+          message: `deploy in ${readme}?`,
+          capability: "write"
+        },
+        {
+          file: notes,
+          rule_id: "log-md",
+          decision: "log",
+          severity: "warning",
+          message: "markdown",
+          capability: "write"
+        }
+      ],
+      files_scanned: 4
+    })
+    const nonBlocking = ssg("check", "project/README.md", "project/.env.example", "--rules", "policy")
+    expect(nonBlocking).toEqual({
+      code: 0,
+      stdout: `project/README.md: ask ask-deploy — deploy in ${readme}?\n1 violation(s) in 2 file(s) (0 blocking)\n`,
+      stderr: ""
+    })
+  })
+
+  it("follows no symlink out of the scanned roots, survives cycles and scans each real file once", () => {
+    write("policy/aws.rules", AWS_RULES)
+    const config = write("project/src/config.ts", `export const key = "${KEY}"\n`)
+    write("outside/secret.ts", KEY)
+    symlinkSync(join(sb.cwd, "outside"), join(sb.cwd, "project", "out-dir"))
+    symlinkSync(join(sb.cwd, "outside", "secret.ts"), join(sb.cwd, "project", "out-file.ts"))
+    symlinkSync("src/config.ts", join(sb.cwd, "project", "a-alias.ts"))
+    symlinkSync("..", join(sb.cwd, "project", "src", "loop"))
+    symlinkSync("nowhere.ts", join(sb.cwd, "project", "dangling.ts"))
+    const expected = {
+      violations: [
+        {
+          file: config,
+          rule_id: "no-aws-keys",
+          decision: "block",
+          severity: "error",
+          message: `AWS access key in ${config}`,
+          capability: "write"
+        }
+      ],
+      files_scanned: 1
+    }
+    const r = ssg("check", "project", "--json", "--rules", "policy")
+    expect(r.code).toBe(1)
+    expect(JSON.parse(r.stdout)).toEqual(expected)
+    const twice = ssg("check", "project", "project/src/config.ts", "project/a-alias.ts", "--json", "--rules", "policy")
+    expect(JSON.parse(twice.stdout)).toEqual(expected)
+    const explicit = JSON.parse(ssg("check", "project/out-file.ts", "--json", "--rules", "policy").stdout) as {
+      files_scanned: number
+    }
+    expect(explicit.files_scanned).toBe(1)
+  })
+
+  it("warns about an unreadable file, counts it and still applies path-only rules to its Read call", () => {
+    write(
+      "policy/p.rules",
+      AWS_RULES + rule("no-locked", `DENY read\nIF path ENDS_WITH "locked.txt"\nMESSAGE "locked file"`)
+    )
+    const locked = write("project/locked.txt", KEY)
+    chmodSync(locked, 0o000)
+    write("project/ok.txt", "fine\n")
+    const r = ssgUnprivileged(sb, "check", "project", "--json", "--rules", "policy")
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe(
+      "ssg: warning: cannot read project/locked.txt: EACCES: permission denied\nssg: 1 blocking violation(s)\n"
+    )
+    expect(JSON.parse(r.stdout)).toEqual({
+      violations: [
+        {
+          file: locked,
+          rule_id: "no-locked",
+          decision: "block",
+          severity: "warning",
+          message: "locked file",
+          capability: "read"
+        }
+      ],
+      files_scanned: 2
+    })
   })
 })

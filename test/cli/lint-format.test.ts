@@ -1,7 +1,9 @@
-import { readdirSync } from "node:fs"
+import { chmodSync, readdirSync, symlinkSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { ROOT, useCliSandbox } from "../support/cli.js"
+import { parseRulesFile } from "../../src/domain/rules/Parser.js"
+import { ssgUnprivileged } from "./unprivileged.js"
 
 const sb = useCliSandbox("ssg-lint")
 const { read, ssg, write } = sb
@@ -92,12 +94,33 @@ describe("ssg lint", () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/^ssg: no \.rules files found \(looked in \.sigmashake\/rules, .*\)\n$/)
   })
+  it("reports an unreadable or non-UTF-8 rules file as an error in its place and lints the rest", () => {
+    write("r/a.rules", GOOD)
+    const locked = write("r/b-locked.rules", GOOD.replace("ok-1", "ok-2"))
+    chmodSync(locked, 0o000)
+    const dangling = join(sb.cwd, "r", "c-dangling.rules")
+    symlinkSync("gone.rules", dangling)
+    write("r/d-latin1.rules", Buffer.concat([Buffer.from("# caf"), Buffer.from([0xe9]), Buffer.from(`\n${GOOD}`)]))
+    const r = ssgUnprivileged(sb, "lint", "--rules", "r")
+    expect(r).toEqual({
+      code: 1,
+      stdout:
+        `r/b-locked.rules:1:1: error: cannot read ${locked}: EACCES: permission denied\n` +
+        `r/c-dangling.rules:1:1: error: cannot read ${dangling}: ENOENT: no such file or directory\n` +
+        "r/d-latin1.rules:1:6: error: not valid UTF-8 (byte 0xE9 at offset 5); none of this file's rules were loaded\n" +
+        "1 file(s) valid, 3 errors, 0 warning(s) — 1/1 rule(s) native-compatible\n",
+      stderr: ""
+    })
+  })
+
   it("lints the shipped starter ruleset without errors", () => {
     const r = ssg("lint", "--rules", join(ROOT, "rules"))
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^7 file\(s\) valid, 0 errors, \d+ warning\(s\) — \d+\/\d+ rule\(s\) native-compatible$/m)
   })
 })
+
+const BIG_ORS = Array.from({ length: 19 }, (_, i) => `  OR command CONTAINS "c${i}"`).join("\n")
 
 describe("ssg format", () => {
   it("rewrites a file in canonical form, atomically, and is idempotent", () => {
@@ -133,6 +156,59 @@ describe("ssg format", () => {
     expect(text).toMatch(/^rule big-part-2 \{$/m)
     expect(ssg("lint", "--rules", "r").code).toBe(0)
   })
+  it("keeps the comments of a split rule's condition lines in the file, directly above the first part", () => {
+    write(
+      "r/big.rules",
+      "rule first {\n  LOG any\n  IF tool EQUALS \"x\"\n}\n" +
+        `rule big { # header\n  DENY execution\n  # why start\n  IF command CONTAINS "start" # trailing\n${BIG_ORS}\n` +
+        '  # about the message\n  MESSAGE "m"\n}\n'
+    )
+    expect(ssg("format", "--rules", "r").code).toBe(0)
+    const lines = read("r/big.rules").split("\n")
+    const part1 = lines.indexOf("rule big-part-1 { # header")
+    expect(lines.slice(part1 - 3, part1)).toEqual(["", "# why start", "# trailing"])
+    expect(lines.slice(0, part1 - 3).join("\n")).toMatch(/^rule first \{\n[^]*\n\}$/)
+    expect(lines).toContain("  # about the message")
+    const reparsed = parseRulesFile(read("r/big.rules"), "big.rules")
+    expect(reparsed.diagnostics).toEqual([])
+    expect(reparsed.items.filter((i) => i._tag === "Comment").map((i) => i._tag === "Comment" && [i.text, i.line]))
+      .toEqual([
+        ["# why start", part1 - 1],
+        ["# trailing", part1]
+      ])
+  })
+
+  it("refuses a split whose part ids already exist, naming both places, and writes nothing", () => {
+    const text = `rule big {\n  DENY execution\n  IF command CONTAINS "start"\n${BIG_ORS}\n  MESSAGE "m"\n}\n`
+    write("r/a-messy.rules", MESSY)
+    write("r/big.rules", text)
+    write("r/other.rules", `# taken\nrule big-part-2 {\n  LOG any\n  IF tool EQUALS "x"\n}\n`)
+    const r = ssg("format", "--rules", "r")
+    expect(r).toEqual({
+      code: 2,
+      stdout: "",
+      stderr:
+        "ssg: r/big.rules:1:1: cannot split rule big into 2 parts: big-part-2 is already defined at r/other.rules:2 " +
+        "(nothing was written)\n"
+    })
+    expect(read("r/big.rules")).toBe(text)
+    expect(read("r/a-messy.rules")).toBe(MESSY)
+    expect(ssg("format", "r/big.rules").code).toBe(0)
+  })
+
+  it("prints every refusal, one line each, before failing", () => {
+    write("r/a.rules", `rule x {\n  DENY execution\n  IF command CONTAINS "a\n}\n`)
+    write("r/b.rules", `rule y {\n  DENY execution\n}\n`)
+    const r = ssg("format", "--rules", "r")
+    expect(r).toEqual({
+      code: 2,
+      stdout: "",
+      stderr:
+        "ssg: r/a.rules:3:23: unterminated string\n" +
+        "ssg: r/b.rules:1:1: rule `y` has no `IF` condition (nothing was written)\n"
+    })
+  })
+
   it("refuses, writing nothing at all, on a parse error or an AND group over 8 conditions", () => {
     write("r/a-messy.rules", MESSY)
     write("r/b-broken.rules", `rule x {\n  DENY execution\n  IF command CONTAINS "a\n}\n`)

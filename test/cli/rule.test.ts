@@ -1,8 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { useCliSandbox } from "../support/cli.js"
-import { escapeString, setDecision, setEnabled } from "../../src/domain/rules/Edit.js"
+import { ssgUnprivileged } from "./unprivileged.js"
+import { setDecision, setEnabled } from "../../src/domain/rules/Edit.js"
+import { quoteString } from "../../src/domain/rules/Format.js"
 import { parseRulesFile } from "../../src/domain/rules/Parser.js"
 
 const sb = useCliSandbox("ssg-rule")
@@ -78,9 +80,16 @@ describe("Edit (pure)", () => {
     expect(out).toBe(TOOLS)
   })
 
+  it("quotes with the formatter's quoteString (no second escaping function)", async () => {
+    const edit: Record<string, unknown> = await import("../../src/domain/rules/Edit.js")
+    expect(Object.keys(edit).sort()).toEqual(["setDecision", "setEnabled"])
+    const out = setDecision(TOOLS, one(TOOLS, "no-env-read"), "ASK")
+    expect(out).toContain(`    PROMPT ${quoteString("dup id")}\n`)
+  })
+
   it("re-escapes strings so they decode to the same value", () => {
     for (const value of ['a"b', "a\\b", "a\\", '\\"', "\\s+\\d", "plain"]) {
-      const text = `rule r {\n  LOG any\n  IF tool EQUALS "x"\n  MESSAGE "${escapeString(value)}"\n}\n`
+      const text = `rule r {\n  LOG any\n  IF tool EQUALS "x"\n  MESSAGE ${quoteString(value)}\n}\n`
       expect(parseRulesFile(text, "t").rules[0]!.message).toBe(value)
     }
   })
@@ -215,6 +224,45 @@ describe("ssg rule enable / disable", () => {
     expect(r.stdout).toBe("")
     expect(r.stderr).toBe('ssg: no rule with id "no-such-rule" in the loaded rules\n')
     expect(read(a)).toBe(SECRETS)
+  })
+
+  it("is all-or-nothing: when a later file cannot be written, the files already written are restored", () => {
+    const a = write("rules/a/x.rules", SECRETS)
+    const b = write("rules/b/y.rules", TOOLS)
+    chmodSync(join(sb.cwd, "rules", "a"), 0o777)
+    chmodSync(join(sb.cwd, "rules", "b"), 0o555)
+    try {
+      const r = ssgUnprivileged(sb, "rule", "disable", "no-env-read", "--rules", "rules")
+      expect(r).toEqual({
+        code: 2,
+        stdout: "",
+        stderr: `ssg: cannot write ${b}: EACCES: permission denied; restored ${a}; no file was changed\n`
+      })
+      expect(read(a)).toBe(SECRETS)
+      expect(read(b)).toBe(TOOLS)
+      expect(readdirSync(join(sb.cwd, "rules", "a"))).toEqual(["x.rules"])
+      expect(readdirSync(join(sb.cwd, "rules", "b"))).toEqual(["y.rules"])
+    } finally {
+      chmodSync(join(sb.cwd, "rules", "b"), 0o755)
+    }
+  })
+
+  it("without --rules edits the project and the $SSG_HOME definitions and names both files", () => {
+    const project = write(".sigmashake/rules/a.rules", SECRETS)
+    const global = sb.writeHome("rules/b.rules", TOOLS)
+    const r = ssg("rule", "disable", "no-env-read")
+    expect(r.code).toBe(0)
+    expect(json(r.stdout)).toEqual({ ok: true, rule_id: "no-env-read", files: [project, global], enabled: false })
+    expect(read(project)).toBe(SECRETS.replace("enabled true # reviewed", "enabled false # reviewed"))
+    expect(read(global)).toBe(TOOLS.replace("rule no-env-read {\n", "rule no-env-read {\n    enabled false\n"))
+  })
+
+  it("takes the shared --json option", () => {
+    const help = ssg("rule", "enable", "--help").stdout.replace(/\u001b\[[0-9;]*m/g, "")
+    expect(help).toContain("print JSON instead of text")
+    expect(help).toContain("ssg rule always prints JSON; the flag is accepted for symmetry")
+    write("rules/a.rules", SECRETS)
+    expect(json(ssg("rule", "disable", "log-writes", "--json", "--rules", "rules").stdout)).toMatchObject({ ok: true })
   })
 
   it("exits 2 with file:line:col when a loaded file does not parse", () => {

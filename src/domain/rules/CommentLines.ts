@@ -110,7 +110,11 @@ const firstNonBlank = (line: string): number => {
   return i
 }
 
-/** Lines of `content` (split on `\n`, one trailing `\r` stripped) minus the comment lines of `path`'s language. */
+/**
+ * Lines of `content` (split on `\n`, one trailing `\r` stripped) minus the comments of `path`'s language: whole-line
+ * `#`, `//` or `--` comments and the lines inside a block comment are dropped; a line that opens a block comment at its
+ * start, or closes one, keeps the text after the block's end (and is dropped when none is left).
+ */
 export const codeLines = (content: string, path: string): ReadonlyArray<string> => {
   const raw = content.split("\n")
   for (let i = 0; i < raw.length; i++) {
@@ -125,25 +129,36 @@ export const codeLines = (content: string, path: string): ReadonlyArray<string> 
   const kept: Array<string> = []
   let inBlock = false
   for (let i = 0; i < raw.length; i++) {
-    const line = raw[i]!
+    let line = raw[i]!
+    let cut = false
     if (inBlock) {
-      if (line.includes("*/")) inBlock = false
-      continue
+      const end = line.indexOf("*/")
+      if (end === -1) continue
+      inBlock = false
+      line = line.slice(end + 2)
+      cut = true
     }
-    const at = firstNonBlank(line)
+    let at = firstNonBlank(line)
+    while (blocks && line.charCodeAt(at) === 47 && line.charCodeAt(at + 1) === 42) {
+      const end = line.indexOf("*/", at + 2)
+      if (end === -1) {
+        inBlock = true
+        break
+      }
+      line = line.slice(end + 2)
+      cut = true
+      at = firstNonBlank(line)
+    }
+    if (inBlock || (cut && at === line.length)) continue
     const c0 = line.charCodeAt(at)
     const c1 = line.charCodeAt(at + 1)
     if (hash && c0 === 35) {
-      if (i === 0 && at === 0 && c1 === 33) kept.push(line)
+      if (i === 0 && at === 0 && c1 === 33 && !cut) kept.push(line)
       else if (family === "php" && c1 === 91) kept.push(line)
       continue
     }
     if (slash && c0 === 47 && c1 === 47) continue
     if (family === "sql" && c0 === 45 && c1 === 45) continue
-    if (blocks && c0 === 47 && c1 === 42) {
-      inBlock = line.indexOf("*/", at + 2) === -1
-      continue
-    }
     kept.push(line)
   }
   return kept

@@ -1,3 +1,4 @@
+import { quoteString } from "./Format.js"
 import { tokenizeLine } from "./Parser.js"
 import type { BodyKey, Decision, Rule } from "./Rule.js"
 
@@ -25,13 +26,10 @@ export const setDecision = (text: string, rule: Rule, decision: Decision): strin
   if (decision === "ASK" && rule.prompt === null) {
     const after = bodyLine(rule, "message") ?? decisionLine
     const prompt = rule.message ?? `Allow this call? (rule ${rule.id})`
-    insertAfter(lines, after, `${indentOf(content(lines[after - 1] ?? ""))}PROMPT "${escapeString(prompt)}"`)
+    insertAfter(lines, after, `${indentOf(content(lines[after - 1] ?? ""))}PROMPT ${quoteString(prompt)}`)
   }
   return lines.join("\n")
 }
-
-/** Escapes a value for a quoted `.rules` string: a backslash goes before each backslash and `"`, which decode back. */
-export const escapeString = (value: string): string => value.replace(/[\\"]/g, (c) => `\\${c}`)
 
 const bodyLine = (rule: Rule, key: BodyKey): number | undefined => rule.body.find((b) => b.key === key)?.line
 

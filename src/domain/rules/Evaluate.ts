@@ -3,6 +3,7 @@ import { fieldResolver, resolveField } from "../ToolCall.js"
 import { codeLines } from "./CommentLines.js"
 import { compileGlob } from "./Glob.js"
 import { buildLiteralIndex, type LiteralIndex } from "./LiteralIndex.js"
+import { minLength } from "./Literals.js"
 import { compileRegex, regexLiterals } from "./Regex.js"
 import { type Atom, type Decision, type Field, type Rule, type Target, TERMINAL_DECISIONS, type WireDecision, wireDecision } from "./Rule.js"
 
@@ -40,11 +41,11 @@ export interface CompiledRuleSet {
   readonly rules: ReadonlyArray<Rule>
   /** Evaluates enabled rules; the first terminal match decides, LOG/SHADOW matches are collected on the way. */
   readonly evaluate: (call: ToolCall, capability: Capability) => Evaluation
-  /** Tests one rule (enabled or not) against a call; returns the first matching group index or -1. */
+  /** Tests one rule of the set (enabled or not) against a call; returns the first matching group index or -1. */
   readonly matchRule: (rule: Rule, call: ToolCall, capability: Capability) => number
   /** Every enabled rule that matches the call, in evaluation order (no short-circuit). */
   readonly matchAll: (call: ToolCall, capability: Capability) => ReadonlyArray<RuleMatch>
-  /** The conditions of one group of a rule with the values they saw. */
+  /** The conditions of one group of a rule of the set with the values they saw. */
   readonly explain: (match: RuleMatch, call: ToolCall) => ReadonlyArray<ConditionTrace>
 }
 
@@ -74,8 +75,10 @@ export const targetApplies = (target: Target, capability: Capability): boolean =
 
 interface Context {
   readonly call: ToolCall
+  /** Field values by field id, resolved on first use. */
   readonly values: Array<string | undefined>
-  code: CodeText | undefined
+  /** Code lines of field values by field id, split on first use by a LINE_* condition. */
+  readonly code: Array<CodeText | undefined>
 }
 
 interface CodeText {
@@ -139,15 +142,19 @@ export const containsWord = (text: string, word: string): boolean => {
   return false
 }
 
-const codeOf = (ctx: Context, fieldValue: string): CodeText => {
-  if (ctx.code === undefined) {
+const codeOf = (ctx: Context, field: number, fieldValue: string): CodeText => {
+  let code = ctx.code[field]
+  if (code === undefined) {
     const lines = codeLines(fieldValue, resolveField(ctx.call, "path"))
-    ctx.code = { lines, text: lines.join("\n") }
+    code = { lines, text: lines.join("\n") }
+    ctx.code[field] = code
   }
-  return ctx.code
+  return code
 }
 
 const TEXT_ANCHORS = /\\[Az]/
+
+const CLEARS_MULTILINE = /\(\?[A-Za-z]*-[A-Za-z-]*m/
 
 const compileAtom = (atom: Atom, field: number): CompiledAtom => {
   const v = atom.value
@@ -166,8 +173,7 @@ const compileAtom = (atom: Atom, field: number): CompiledAtom => {
       return { ...base, test: (s) => containsWord(s, v), literals: lit(v) }
     case "GLOB": {
       const glob = compileGlob(v)
-      const literals = glob.literals === null ? null : slashFree(glob.literals)
-      return { ...base, test: (s) => glob.test(s), literals }
+      return { ...base, test: (s) => glob.test(s), literals: glob.literals }
     }
     case "REGEX":
     case "MATCHES": {
@@ -178,33 +184,23 @@ const compileAtom = (atom: Atom, field: number): CompiledAtom => {
     case "LINE_CONTAINS":
       return {
         ...base,
-        test: (s, ctx) => s.includes(v) && codeOf(ctx, s).lines.some((line) => line.includes(v)),
+        test: (s, ctx) => s.includes(v) && codeOf(ctx, field, s).lines.some((line) => line.includes(v)),
         literals: lit(v)
       }
     case "LINE_REGEX": {
       const re = compileRegex(v)
       if (!re.ok) return { ...base, failSecure: true, test: () => true, literals: null }
-      const whole = TEXT_ANCHORS.test(v) ? null : compileRegex(`(?m)${v}`)
+      const whole = TEXT_ANCHORS.test(v) || CLEARS_MULTILINE.test(v) ? null : compileRegex(`(?m)${v}`)
       const test =
         whole === null || !whole.ok
-          ? (s: string, ctx: Context) => codeOf(ctx, s).lines.some((line) => re.test(line))
+          ? (s: string, ctx: Context) => codeOf(ctx, field, s).lines.some((line) => re.test(line))
           : (s: string, ctx: Context) => {
-              const code = codeOf(ctx, s)
+              const code = codeOf(ctx, field, s)
               return whole.test(code.text) && code.lines.some((line) => re.test(line))
             }
       return { ...base, test, literals: regexLiterals(v) }
     }
   }
-}
-
-const slashFree = (literals: ReadonlyArray<string>): ReadonlyArray<string> | null => {
-  const out: Array<string> = []
-  for (const l of literals) {
-    const best = l.split("/").reduce((a, b) => (b.length > a.length ? b : a), "")
-    if (best === "") return null
-    out.push(best)
-  }
-  return out
 }
 
 const atomHolds = (a: CompiledAtom, ctx: Context): boolean => {
@@ -269,7 +265,7 @@ export const compileRuleSet = (loaded: ReadonlyArray<Rule>): CompiledRuleSet => 
         if (a.atom.negated || a.failSecure || a.literals === null) continue
         const ids = Int32Array.from(a.literals.map((l) => internLiteral(a.field, l)))
         needs.push(ids)
-        const score = Math.min(...a.literals.map((l) => l.length))
+        const score = minLength(a.literals)
         if (score > bestScore) {
           requires = ids
           bestScore = score
@@ -336,7 +332,7 @@ export const compileRuleSet = (loaded: ReadonlyArray<Rule>): CompiledRuleSet => 
     return -1
   }
 
-  const newContext = (call: ToolCall): Context => ({ call, values: new Array(fieldCount), code: undefined })
+  const newContext = (call: ToolCall): Context => ({ call, values: new Array(fieldCount), code: new Array(fieldCount) })
 
   const candidates = (ctx: Context, capability: Capability, e: number): Int32Array => {
     const bit = CAPABILITY_BITS[capability]
@@ -392,17 +388,15 @@ export const compileRuleSet = (loaded: ReadonlyArray<Rule>): CompiledRuleSet => 
   }
 
   const byRule = new Map<Rule, CompiledRule>(compiled.map((c) => [c.rule, c]))
-  const compiledFor = (rule: Rule): CompiledRule => byRule.get(rule) ?? compileSingle(rule)
-  const compileSingle = (rule: Rule): CompiledRule => ({
-    rule,
-    order: 0,
-    mask: TARGET_MASK[rule.target],
-    groups: rule.groups.map((group) => ({ atoms: group.map((a) => compileAtom(a, fieldId(a.field))), requires: null, needs: [] }))
-  })
+  const compiledFor = (rule: Rule): CompiledRule => {
+    const c = byRule.get(rule)
+    if (c === undefined) throw new Error(`rule ${rule.id} is not in this compiled rule set`)
+    return c
+  }
 
   const matchRule = (rule: Rule, call: ToolCall, capability: Capability): number => {
     if (!targetApplies(rule.target, capability)) return -1
-    return firstGroup(compiledFor(rule), { call, values: [], code: undefined }, 0, false)
+    return firstGroup(compiledFor(rule), newContext(call), 0, false)
   }
 
   const matchAll = (call: ToolCall, capability: Capability): ReadonlyArray<RuleMatch> => {
@@ -420,7 +414,7 @@ export const compileRuleSet = (loaded: ReadonlyArray<Rule>): CompiledRuleSet => 
 
   const explain = (match: RuleMatch, call: ToolCall): ReadonlyArray<ConditionTrace> => {
     const c = compiledFor(match.rule)
-    const ctx: Context = { call, values: [], code: undefined }
+    const ctx = newContext(call)
     return (c.groups[match.group]?.atoms ?? []).map((a) => ({
       field: a.atom.field,
       operator: a.atom.operator,

@@ -1,4 +1,5 @@
 import RE2 from "re2"
+import { betterLiterals } from "./Literals.js"
 
 /** A compiled GLOB: `test` takes a path; any matching path contains one of `literals` (null: none is required). */
 export interface GlobMatcher {
@@ -26,6 +27,7 @@ class GlobSyntaxError extends Error {}
 
 const SLASH = 47
 const MAX_EXPANSION = 64
+const MAX_DEPTH = 64
 const cache = new Map<string, Analysis>()
 
 /**
@@ -34,7 +36,7 @@ const cache = new Map<string, Analysis>()
  * - A trailing `/**` or `/` matches the directory itself and everything below it.
  * - `*` matches any run of non-`/` characters, dotfiles included; `?` matches one non-`/` character.
  * - `[abc]`, `[a-z]`, `[!a]` / `[^a]` are classes and never match `/`.
- * - `{a,b}` and `(a|b)` are alternations; they nest and may hold wildcards.
+ * - `{a,b}` and `(a|b)` are alternations; they nest (at most 64 deep) and may hold wildcards.
  * - `\x` matches `x`; every other character (`.`, `+`, `^`, `$`, space) is literal; matching is case-sensitive.
  * - Backslashes in the tested path are turned into `/` first (Windows paths).
  * - A pattern starting with `/` is absolute and must match the whole path.
@@ -108,6 +110,7 @@ const hasSlash = (seq: Seq): boolean =>
 
 class Parser {
   private i = 0
+  private depth = 0
   constructor(private readonly src: string) {}
 
   parseTop(): Seq {
@@ -155,6 +158,9 @@ class Parser {
 
   private parseGroup(open: string, sep: string, close: string): Node {
     const start = this.i
+    if (++this.depth > MAX_DEPTH) {
+      throw new GlobSyntaxError(`alternatives nested more than ${MAX_DEPTH} deep at offset ${start}`)
+    }
     this.i++
     const alts: Array<Seq> = []
     for (;;) {
@@ -162,6 +168,7 @@ class Parser {
       if (this.i >= this.src.length) throw new GlobSyntaxError(`unclosed "${open}" at offset ${start}`)
       if (this.src[this.i] === close) {
         this.i++
+        this.depth--
         return { kind: "alt", alts }
       }
       this.i++
@@ -321,15 +328,8 @@ const fastPath = (top: Seq, absolute: boolean, basename: boolean): ((path: strin
 const atBoundary = (p: string, name: string): boolean =>
   p === name || (p.length > name.length && p.charCodeAt(p.length - name.length - 1) === SLASH && p.endsWith(name))
 
-const minLength = (set: ReadonlyArray<string>): number => set.reduce((m, s) => Math.min(m, s.length), Infinity)
-
-const better = (best: Array<string> | null, set: Array<string> | null): Array<string> | null => {
-  if (set === null || set.length === 0 || minLength(set) < 1) return best
-  if (best === null) return set
-  const len = minLength(set)
-  const bestLen = minLength(best)
-  return len > bestLen || (len === bestLen && set.length < best.length) ? set : best
-}
+const better = (best: Array<string> | null, set: Array<string> | null): Array<string> | null =>
+  betterLiterals(best, set, 1)
 
 const requiredLiterals = (seq: Seq): ReadonlyArray<string> | null => {
   let best: Array<string> | null = null

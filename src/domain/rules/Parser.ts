@@ -26,6 +26,9 @@ import {
 /** Largest number of OR-of-AND groups a condition may expand to before the rule is rejected. */
 export const MAX_EXPANDED_GROUPS = 4096
 
+/** Deepest nesting of parentheses, and of NOT, a condition may have before the rule is rejected. */
+export const MAX_NESTING = 64
+
 /** Rule ids: a letter or digit, then letters, digits, `_`, `-` or `.`. */
 export const RULE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 
@@ -393,11 +396,13 @@ interface ConditionError {
   readonly message: string
 }
 
-/** Parses a condition token stream (AND binds tighter than OR; prefix and infix NOT; parentheses). */
+/** Parses a condition token stream (AND binds tighter than OR; prefix and infix NOT; parentheses, MAX_NESTING deep). */
 export const parseCondition = (
   tokens: ReadonlyArray<Token>
 ): { readonly expr: Expr } | { readonly error: ConditionError } => {
   let k = 0
+  let parens = 0
+  let nots = 0
   const peekWord = (): string | null => {
     const t = tokens[k]
     return t !== undefined && t.kind === "word" ? t.text.toUpperCase() : null
@@ -436,10 +441,14 @@ export const parseCondition = (
       return fail("parse.condition", `expected a condition, got \`${t.text}\``, t)
     }
     if (t.kind === "word" && t.text.toUpperCase() === "NOT") {
+      if (++nots > MAX_NESTING) return fail("parse.too-deep", `NOT nested more than ${MAX_NESTING} deep`, t)
       k++
-      return { _tag: "Not", expr: unary() }
+      const expr: Expr = { _tag: "Not", expr: unary() }
+      nots--
+      return expr
     }
     if (t.kind === "lparen") {
+      if (++parens > MAX_NESTING) return fail("parse.too-deep", `parentheses nested more than ${MAX_NESTING} deep`, t)
       k++
       const inner = orExpr()
       const close = tokens[k]
@@ -447,6 +456,7 @@ export const parseCondition = (
         return fail("parse.paren", close === undefined ? "missing `)`" : `expected \`)\`, got ${describe(close)}`, close ?? t)
       }
       k++
+      parens--
       return inner
     }
     return atom()

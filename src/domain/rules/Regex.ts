@@ -1,4 +1,5 @@
 import RE2 from "re2"
+import { betterLiterals } from "./Literals.js"
 
 /** A regex compiled with RE2, or the one-line reason it was rejected. */
 export type CompiledRegex =
@@ -7,7 +8,7 @@ export type CompiledRegex =
 
 const cache = new Map<string, CompiledRegex>()
 
-/** Compiles a decoded regex with RE2 (linear time), memoised per pattern; non-RE2 syntax gives a reason naming it. */
+/** Compiles a decoded regex with RE2 (linear time), memoised; a rejection names the Perl construct RE2 lacks, if any. */
 export const compileRegex = (pattern: string): CompiledRegex => {
   let compiled = cache.get(pattern)
   if (compiled === undefined) {
@@ -18,14 +19,12 @@ export const compileRegex = (pattern: string): CompiledRegex => {
 }
 
 const build = (pattern: string): CompiledRegex => {
-  const unsupported = findUnsupported(pattern)
-  if (unsupported !== null) return { ok: false, reason: unsupported }
   let re: RE2
   try {
     re = new RE2(pattern)
   } catch (e) {
     const message = (e instanceof Error ? e.message : String(e)).split("\n")[0]!.trim()
-    return { ok: false, reason: `RE2 rejected the pattern: ${message}` }
+    return { ok: false, reason: findUnsupported(pattern) ?? `RE2 rejected the pattern: ${message}` }
   }
   return { ok: true, test: (text) => re.test(text) }
 }
@@ -38,13 +37,17 @@ const GROUP_CONSTRUCTS: ReadonlyArray<readonly [string, string]> = [
   ["(?>", "atomic groups (?>...)"]
 ]
 
+const isOctalDigit = (ch: string | undefined): boolean => ch !== undefined && ch >= "0" && ch <= "7"
+
+const isOctal = (first: string, second: string | undefined): boolean => isOctalDigit(first) && isOctalDigit(second)
+
 const findUnsupported = (p: string): string | null => {
   let inClass = false
   for (let i = 0; i < p.length; i++) {
     const ch = p[i]
     if (ch === "\\") {
       const next = p[i + 1]
-      if (!inClass && next !== undefined && next >= "1" && next <= "9") {
+      if (!inClass && next !== undefined && next >= "1" && next <= "9" && !isOctal(next, p[i + 2])) {
         return `RE2 does not support backreferences \\${next} (at offset ${i})`
       }
       if (!inClass && next === "k" && p[i + 2] === "<") {
@@ -195,15 +198,8 @@ const quantifierAt = (p: string, j: number, to: number): Quantifier | null => {
   return { end, optional, repeated }
 }
 
-const minLength = (set: ReadonlyArray<string>): number => set.reduce((m, s) => Math.min(m, s.length), Infinity)
-
-const better = (best: Array<string> | null, set: Array<string> | null): Array<string> | null => {
-  if (set === null || set.length === 0 || minLength(set) < 2) return best
-  if (best === null) return set
-  const len = minLength(set)
-  const bestLen = minLength(best)
-  return len > bestLen || (len === bestLen && set.length < best.length) ? set : best
-}
+const better = (best: Array<string> | null, set: Array<string> | null): Array<string> | null =>
+  betterLiterals(best, set, 2)
 
 const literalsOfSequence = (p: string, from: number, to: number): Array<string> | null => {
   let best: Array<string> | null = null

@@ -45,6 +45,7 @@ describe("codeLines", () => {
     expect(codeLines(content, "/p/a.ts")).toEqual([
       "const a = 1 // trailing stays",
       "b()",
+      " c()",
       "d() /* mid-line block start is code",
       "still code */",
       "#[attr]",
@@ -93,6 +94,32 @@ describe("codeLines", () => {
     for (const file of ["README.md", "notes.txt", "index.html", "package.json", "", "/p/noext", "/p/.bashrc"]) {
       expect(codeLines(content, file), file).toEqual(["# a", "// b", "-- c", "/* d */", "text"])
     }
+  })
+
+  it("removes only the block comment span: code after */ on an opening or closing line stays", () => {
+    const content = [
+      "/* x */ eval(y)",
+      "  /* a */ /* b */ run()",
+      "/* a */ // b",
+      "/* a */",
+      "/* opens",
+      "inside()",
+      "*/ eval(z)",
+      "/* opens",
+      "  */",
+      "/*/ still open",
+      "*/done()"
+    ].join("\n")
+    expect(codeLines(content, "/p/a.js")).toEqual([" eval(y)", " run()", " eval(z)", "done()"])
+    expect(codeLines("/* c */ DROP TABLE x;\n/* c\n*/ -- d\n*/ TRUNCATE y;", "/db/m.sql")).toEqual([
+      " DROP TABLE x;",
+      "*/ TRUNCATE y;"
+    ])
+    expect(codeLines("/* c */ # h\n/* c */ #[Attr]\n/* c */ system($x);", "/p/C.php")).toEqual([
+      " #[Attr]",
+      " system($x);"
+    ])
+    expect(codeLines("/* c */ eval(x)", "/p/a.py")).toEqual(["/* c */ eval(x)"])
   })
 
   it("an unterminated block drops the rest of the file", () => {

@@ -149,6 +149,92 @@ describe("operators", () => {
   })
 })
 
+const blocks = (condition: string, call: ToolCall): boolean =>
+  decide(rule("r", "DENY any", condition), call).decision === "block"
+
+describe("path normalisation", () => {
+  it("collapses .., . and // before every path operator, so they cannot escape a rule", () => {
+    const paths = ["/tmp/../etc/sudoers", "//etc/sudoers", "/etc/./sudoers", "/etc//sudoers", "\\etc\\x\\..\\sudoers"]
+    for (const p of paths) {
+      expect(blocks(`IF path GLOB "/etc/sudoers"`, write(p, "x")), p).toBe(true)
+      expect(blocks(`IF path GLOB "/etc/**"`, write(p, "x")), p).toBe(true)
+      expect(blocks(`IF path EQUALS "/etc/sudoers"`, write(p, "x")), p).toBe(true)
+      expect(blocks(`IF path STARTS_WITH "/etc/"`, write(p, "x")), p).toBe(true)
+      expect(blocks(`IF path ENDS_WITH "/etc/sudoers"`, write(p, "x")), p).toBe(true)
+    }
+    const read: ToolCall = { tool: "Read", input: { path: "/var/../../etc/sudoers" } }
+    expect(blocks(`IF path EQUALS "/etc/sudoers"`, read)).toBe(true)
+  })
+  it("keeps a relative path relative, a trailing slash, and a missing path empty", () => {
+    expect(blocks(`IF path EQUALS "../etc/passwd"`, write("a/../../etc/passwd", ""))).toBe(true)
+    expect(blocks(`IF path GLOB "/etc/**"`, write("a/../../etc/passwd", ""))).toBe(false)
+    expect(blocks(`IF path EQUALS "/etc/"`, write("/etc/./", ""))).toBe(true)
+    expect(blocks(`IF path EQUALS ""`, bash("ls"))).toBe(true)
+  })
+  it("explain shows the normalised path; input.file_path stays raw", () => {
+    const set = compileRuleSet(rules(rule("r", "DENY any", `IF path GLOB "/etc/**" AND input.file_path CONTAINS ".."`)))
+    const call = write("/tmp/../etc/sudoers", "x")
+    const r = set.evaluate(call, "write")
+    expect(r.decisive?.rule.id).toBe("r")
+    expect(set.explain(r.decisive!, call).map((t) => [t.field, t.actual])).toEqual([
+      ["input.file_path", "/tmp/../etc/sudoers"],
+      ["path", "/etc/sudoers"]
+    ])
+  })
+})
+
+describe("LINE_* conditions", () => {
+  it("split each field's own lines, even when another field was split first", () => {
+    const first = rule("first", "DENY any", `IF content LINE_CONTAINS "zzz"`, 90)
+    const text = first + rule("second", "DENY any", `IF command LINE_REGEX "^rm -rf"`)
+    const call: ToolCall = { tool: "Bash", input: { command: "rm -rf /", content: "# zzz", file_path: "/a.py" } }
+    expect(decide(text, call)).toEqual({ decision: "block", rule: "second", also: [] })
+    const set = compileRuleSet(rules(text))
+    expect(set.matchAll(call, "execute").map((m) => m.rule.id)).toEqual(["second"])
+    expect(set.explain({ rule: set.rules[1]!, group: 0 }, call).map((t) => t.matched)).toEqual([true])
+  })
+  it("see code written after a block comment on the same line", () => {
+    const text = rule("r", "DENY any", `IF content LINE_REGEX "^\\s*eval\\(" OR content LINE_CONTAINS "exec("`)
+    expect(decide(text, write("/p/a.js", "/* x */ eval(y)")).decision).toBe("block")
+    expect(decide(text, write("/p/a.js", "/* x\n*/ exec(y)")).decision).toBe("block")
+    expect(decide(text, write("/p/a.js", "/* eval(y)\nexec(y) */")).decision).toBe("allow")
+  })
+  it("LINE_REGEX with a flag group that clears m still anchors ^ at each line", () => {
+    for (const pattern of ["(?-m)^foo", "(?s-m:^)foo", "(?i-m)^FOO$", "(?-sm)^foo$"]) {
+      const condition = `IF content LINE_REGEX "${pattern}"`
+      expect(decide(rule("r", "DENY any", condition), write("/p/a.txt", "x\nfoo")).decision, pattern).toBe("block")
+      expect(decide(rule("r", "DENY any", condition), write("/p/a.txt", "x\nbar")).decision, pattern).toBe("allow")
+    }
+  })
+})
+
+describe("matchRule and explain", () => {
+  it("test one rule of a set, even a disabled one", () => {
+    const condition = `IF command CONTAINS "x" OR command CONTAINS "y"`
+    const [off] = rules(rule("off", "DENY execution", condition, 50, "  enabled false\n"))
+    const set = compileRuleSet([off!])
+    expect(set.matchRule(off!, bash("y"), "execute")).toBe(1)
+    expect(set.matchRule(off!, bash("y"), "read")).toBe(-1)
+    expect(set.matchRule(off!, bash("z"), "execute")).toBe(-1)
+    expect(set.explain({ rule: off!, group: 1 }, bash("y"))).toEqual([
+      {
+        field: "command",
+        operator: "CONTAINS",
+        negated: false,
+        value: "y",
+        actual: "y",
+        matched: true,
+        failSecure: false
+      }
+    ])
+  })
+  it("refuse a rule that is not in the set", () => {
+    const [a, b] = rules(rule("a", "DENY any", `IF command CONTAINS "x"`) + rule("b", "DENY any", `IF command CONTAINS "x"`))
+    const set = compileRuleSet([a!])
+    expect(() => set.matchRule(b!, bash("x"), "execute")).toThrow("rule b is not in this compiled rule set")
+  })
+})
+
 describe("messages", () => {
   it("interpolates only ${input.<key>}", () => {
     expect(interpolate("Run ${input.command}? (${NPM_TOKEN} ${{ secrets.X }})", bash("ls"))).toBe("Run ls? (${NPM_TOKEN} ${{ secrets.X }})")

@@ -157,6 +157,22 @@ describe("globError and fail-secure matchers", () => {
     expect(globError("**/[abc")).toContain("[")
   })
 
+  it("rejects alternatives nested more than 64 deep, without overflowing, and matches everything", () => {
+    const nested = (n: number, open: string, sep: string, close: string): string =>
+      "/x/" + `${open}a${sep}`.repeat(n) + "b" + close.repeat(n)
+    expect(globError(nested(64, "{", ",", "}"))).toBeNull()
+    expect(compileGlob(nested(64, "{", ",", "}")).test("/x/b")).toBe(true)
+    expect(compileGlob(nested(64, "{", ",", "}")).test("/x/c")).toBe(false)
+    const cases = [[65, "{", ",", "}"], [20000, "{", ",", "}"], [20000, "(", "|", ")"]] as const
+    for (const [n, open, sep, close] of cases) {
+      const glob = nested(n, open, sep, close)
+      expect(globError(glob)).toBe(`alternatives nested more than 64 deep at offset ${3 + 64 * 3}`)
+      expect(compileGlob(glob).test("/anything")).toBe(true)
+      expect(compileGlob(glob).literals).toBeNull()
+    }
+    expect(globError("{a," + "{a,".repeat(30000))).toBe(`alternatives nested more than 64 deep at offset ${64 * 3}`)
+  })
+
   it("returns null for valid globs", () => {
     for (const good of ["**/*", "**/*.{js,ts}", "**/*.(a|b)", "/etc/cron*/**", "a]b", "[!a]"]) {
       expect(globError(good), good).toBeNull()

@@ -80,6 +80,11 @@ describe("lintRuleSet: errors", () => {
     expect(at(ds)).toEqual([["lint.glob-invalid", 4, 7, "error"]])
     expect(ds[0]!.message).toContain('unclosed "["')
   })
+  it("lint.glob-invalid for alternatives nested too deep", () => {
+    const ds = lintOf(deny([`IF path GLOB "${"{a,".repeat(20000)}"`]))
+    expect(at(ds)).toEqual([["lint.glob-invalid", 3, 6, "error"]])
+    expect(ds[0]!.message).toContain("alternatives nested more than 64 deep at offset 192")
+  })
   it("lint.ask-without-prompt at the header", () => {
     const ds = lintOf(["", ...rule("ask1", ["ASK execution", 'IF command CONTAINS "rm"', 'MESSAGE "m"'])])
     expect(at(ds)).toEqual([["lint.ask-without-prompt", 2, 1, "error"]])

@@ -112,6 +112,22 @@ describe("precedence", () => {
       ["tool EQUALS B", "command CONTAINS x"]
     ])
   })
+  it("reports parentheses and NOT nested more than 64 deep at the token past the limit, without overflowing", () => {
+    const deep = (n: number): string => `${"(".repeat(n)}command CONTAINS "x"${")".repeat(n)}`
+    expect(cond(`IF ${deep(64)}`)).toEqual([["command CONTAINS x"]])
+    for (const n of [65, 20000]) {
+      const file = parseRulesFile(`rule x {\n  DENY any\n  IF ${deep(n)}\n}\n`, "f")
+      expect(file.rules).toEqual([])
+      expect(file.diagnostics.map((d) => [d.code, d.line, d.column, d.message])).toEqual([
+        ["parse.too-deep", 3, 6 + 64, "parentheses nested more than 64 deep"]
+      ])
+    }
+    expect(cond(`IF ${"NOT ".repeat(64)}command CONTAINS "x"`)).toEqual([["command CONTAINS x"]])
+    const nots = parseRulesFile(`rule x {\n  DENY any\n  IF ${"NOT ".repeat(20000)}command CONTAINS "x"\n}\n`, "f")
+    expect(nots.diagnostics.map((d) => [d.code, d.column, d.message])).toEqual([
+      ["parse.too-deep", 6 + 64 * 4, "NOT nested more than 64 deep"]
+    ])
+  })
   it("reports a missing closing parenthesis", () => {
     const file = parseRulesFile(`rule x {\n  DENY any\n  IF (command CONTAINS "a"\n}\n`, "f")
     expect(file.diagnostics.map((d) => d.code)).toEqual(["parse.paren"])

@@ -71,6 +71,20 @@ describe("compileRegex", () => {
     expect(rejection("x{1001}")).toContain("RE2")
   })
 
+  it("lets RE2 read \\1 to \\7 before an octal digit as an octal escape, and names backreferences it rejects", () => {
+    expect(matcher("\\101")("A")).toBe(true)
+    expect(matcher("\\101")("101")).toBe(false)
+    expect(matcher("a\\012b")("a\nb")).toBe(true)
+    expect(matcher("(a)\\12")("a\n")).toBe(true)
+    expect(regexLiterals("abc\\101def")).toEqual(["abc"])
+    expect(rejection("(a)\\1")).toBe("RE2 does not support backreferences \\1 (at offset 3)")
+    expect(rejection("\\101(a)\\2")).toBe("RE2 does not support backreferences \\2 (at offset 7)")
+    expect(rejection("(a)\\18")).toBe("RE2 does not support backreferences \\1 (at offset 3)")
+    expect(rejection("(a)\\9")).toBe("RE2 does not support backreferences \\9 (at offset 3)")
+    expect(rejection("(a)\\k<n>")).toContain("named backreferences")
+    expect(rejection("[\\1]")).toMatch(/^RE2 rejected the pattern: invalid escape sequence/)
+  })
+
   it("does not mistake escaped or bracketed parentheses for lookarounds", () => {
     expect(matcher("\\(?!x")("(!x")).toBe(true)
     expect(matcher("[(?!]x")("!x")).toBe(true)

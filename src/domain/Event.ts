@@ -1,0 +1,133 @@
+import { Schema } from "effect"
+
+const WireDecision = Schema.Literal("block", "allow", "log", "shadow", "ask", "force")
+
+/** A non-terminal rule met on the way to a decision. */
+export const MatchedRule = Schema.Struct({ rule_id: Schema.String, decision: WireDecision })
+
+/** `v1.EvalDecided`: one evaluated tool call and its decision; the input is summarised and hashed unless captured. */
+export const EvalDecided = Schema.TaggedStruct("v1.EvalDecided", {
+  tool: Schema.String,
+  capability: Schema.String,
+  client: Schema.String,
+  decision: WireDecision,
+  rule_id: Schema.NullOr(Schema.String),
+  also_matched: Schema.Array(MatchedRule),
+  latency_ms: Schema.Number,
+  input_summary: Schema.String,
+  input_sha256: Schema.String,
+  input: Schema.optional(Schema.Unknown)
+})
+
+/** `v1.ToolCompleted`: a tool call finished (reported by the client's post-tool hook). */
+export const ToolCompleted = Schema.TaggedStruct("v1.ToolCompleted", {
+  tool: Schema.String,
+  call_id: Schema.NullOr(Schema.String),
+  success: Schema.Boolean,
+  duration_ms: Schema.NullOr(Schema.Number)
+})
+
+/** `v1.ApprovalRequested`: an ASK decision waits for a human. */
+export const ApprovalRequested = Schema.TaggedStruct("v1.ApprovalRequested", {
+  approval_id: Schema.String,
+  tool: Schema.String,
+  rule_id: Schema.String,
+  prompt: Schema.String,
+  input_sha256: Schema.String
+})
+
+/** `v1.ApprovalResolved`: a human (or a timeout) answered an approval request. */
+export const ApprovalResolved = Schema.TaggedStruct("v1.ApprovalResolved", {
+  approval_id: Schema.String,
+  resolution: Schema.Literal("approved", "denied", "timeout"),
+  by: Schema.String
+})
+
+/** `v1.RuleChanged`: a rule was enabled, disabled or given another decision through ssg. */
+export const RuleChanged = Schema.TaggedStruct("v1.RuleChanged", {
+  rule_id: Schema.String,
+  change: Schema.Literal("enabled", "disabled", "decision"),
+  from: Schema.String,
+  to: Schema.String,
+  files: Schema.Array(Schema.String)
+})
+
+/** `v1.RulesetLoaded`: the rule set an evaluator runs with (content hash over the rules' raw text). */
+export const RulesetLoaded = Schema.TaggedStruct("v1.RulesetLoaded", {
+  dirs: Schema.Array(Schema.String),
+  files: Schema.Number,
+  rules: Schema.Number,
+  content_sha256: Schema.String
+})
+
+/** `v1.WorkflowRunStarted`: a workflow run began. */
+export const WorkflowRunStarted = Schema.TaggedStruct("v1.WorkflowRunStarted", {
+  run_id: Schema.String,
+  workflow: Schema.String
+})
+
+/** `v1.WorkflowGateFinished`: one gate of a workflow run finished. */
+export const WorkflowGateFinished = Schema.TaggedStruct("v1.WorkflowGateFinished", {
+  run_id: Schema.String,
+  gate: Schema.String,
+  status: Schema.Literal("passed", "failed", "skipped"),
+  duration_ms: Schema.Number
+})
+
+/** `v1.WorkflowRunFinished`: a workflow run ended. */
+export const WorkflowRunFinished = Schema.TaggedStruct("v1.WorkflowRunFinished", {
+  run_id: Schema.String,
+  status: Schema.Literal("passed", "failed", "cancelled"),
+  duration_ms: Schema.Number
+})
+
+/** Every event the audit log holds; later issues add members (new shapes are new versions, never edits). */
+export const Event = Schema.Union(
+  EvalDecided,
+  ToolCompleted,
+  ApprovalRequested,
+  ApprovalResolved,
+  RuleChanged,
+  RulesetLoaded,
+  WorkflowRunStarted,
+  WorkflowGateFinished,
+  WorkflowRunFinished
+)
+
+/** An audit event (its `_tag` is the versioned type name, e.g. `v1.EvalDecided`). */
+export type Event = typeof Event.Type
+
+/** Where an event came from. */
+export const Source = Schema.Struct({
+  log_id: Schema.String,
+  host: Schema.String,
+  user: Schema.String,
+  client: Schema.String,
+  session: Schema.NullOr(Schema.String),
+  cwd: Schema.String
+})
+
+/** Where an event came from. */
+export type Source = typeof Source.Type
+
+/** A log entry as stored and hashed: its canonical JSON (RFC 8785) is the Merkle leaf's input. */
+export const Envelope = Schema.Struct({
+  seq: Schema.Number,
+  id: Schema.String,
+  timestamp: Schema.String,
+  type: Schema.String,
+  source: Source,
+  data: Schema.Unknown
+})
+
+/** A log entry as stored and hashed. */
+export type Envelope = typeof Envelope.Type
+
+/** Decodes an event from an envelope's `type` and `data` (module constant: built once). */
+export const decodeEvent = Schema.decodeUnknownEither(Event)
+
+/** The envelope fields of an event: its type name and its data without the tag. */
+export const eventParts = (event: Event): { readonly type: string; readonly data: Record<string, unknown> } => {
+  const { _tag, ...data } = event
+  return { type: _tag, data }
+}

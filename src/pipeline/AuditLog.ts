@@ -1,0 +1,430 @@
+import * as Reactivity from "@effect/experimental/Reactivity"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { Context, Effect, Layer, Schema, Scope } from "effect"
+import { createHash, randomBytes } from "node:crypto"
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { hostname, userInfo } from "node:os"
+import { join } from "node:path"
+import { canonicalBytes } from "../domain/CanonicalJson.js"
+import { checkpointBody, keyId, parse as parseCheckpoint } from "../domain/Checkpoint.js"
+import { type Envelope, type Event, eventParts, type Source } from "../domain/Event.js"
+import {
+  CompactRange,
+  consistencyProofFromNodes,
+  EMPTY_ROOT,
+  inclusionProofFromNodes,
+  leafHash,
+  rootFromNodes
+} from "../domain/Merkle.js"
+import { type CheckpointRow, type EntryRow, type HeadRow, initialize } from "./AuditStore.js"
+import { Keys, type SigningKey } from "./Keys.js"
+import { SsgPaths } from "./Paths.js"
+
+/** A failure of the audit log: unreadable or corrupt storage, a missing entry, a key problem. */
+export class AuditError extends Schema.TaggedError<AuditError>()("AuditError", {
+  reason: Schema.Literal("storage", "not-found", "key", "range"),
+  message: Schema.String
+}) {}
+
+/** An entry as read back: its row, decoded envelope and hashes. */
+export interface StoredEntry {
+  readonly seq: number
+  readonly id: string
+  readonly type: string
+  readonly recordedAt: string
+  readonly bytes: Uint8Array
+  readonly leaf: Uint8Array
+  readonly chain: Uint8Array
+  readonly envelope: Envelope
+}
+
+/** What an append returns per event. */
+export interface Appended {
+  readonly seq: number
+  readonly id: string
+  readonly leaf: Uint8Array
+}
+
+/** The signed head of the log after an append: size, root and the C2SP signed checkpoint. */
+export interface LogHead {
+  readonly size: number
+  readonly root: Uint8Array
+  readonly chain: Uint8Array
+  readonly note: string
+}
+
+/** Filters for listing entries. */
+export interface EntryQuery {
+  readonly since?: string
+  readonly type?: string
+  readonly limit?: number
+  readonly afterSeq?: number
+}
+
+/** Where appended events say they come from (client and session from the environment). */
+export interface SourceInfo {
+  readonly client: string
+  readonly session: string | null
+}
+
+/** The append-only, hash-chained Merkle audit log in `$SSG_HOME/audit.db`. */
+export class AuditLog extends Context.Tag("ssg/AuditLog")<
+  AuditLog,
+  {
+    readonly path: string
+    /** The file holding the newest signed checkpoint outside the database. */
+    readonly latestPath: string
+    /** Appends events in one transaction (one signed checkpoint covers them all); returns their seqs. */
+    readonly append: (
+      events: ReadonlyArray<Event>,
+      source?: Partial<SourceInfo>
+    ) => Effect.Effect<ReadonlyArray<Appended>, AuditError>
+    /** The signed head, or null for an empty log. */
+    readonly head: Effect.Effect<LogHead | null, AuditError>
+    readonly entries: (query: EntryQuery) => Effect.Effect<ReadonlyArray<StoredEntry>, AuditError>
+    /** An entry by seq or id, or null. */
+    readonly entry: (key: number | string) => Effect.Effect<StoredEntry | null, AuditError>
+    /** An entry with its inclusion proof against the signed head. */
+    readonly inclusion: (
+      seq: number
+    ) => Effect.Effect<{ entry: StoredEntry; proof: Array<Uint8Array>; head: LogHead }, AuditError>
+    /** A consistency proof between two tree sizes (new size defaults to the head). */
+    readonly consistency: (
+      oldSize: number,
+      newSize?: number
+    ) => Effect.Effect<
+      { oldSize: number; newSize: number; oldRoot: Uint8Array; newRoot: Uint8Array; proof: Array<Uint8Array> },
+      AuditError
+    >
+    /** Every retained signed checkpoint, by size. */
+    readonly checkpoints: Effect.Effect<ReadonlyArray<CheckpointRow>, AuditError>
+    /** Runs a read over the raw client (verification streams through it). */
+    readonly client: Effect.Effect<SqliteClient.SqliteClient, AuditError>
+  }
+>() {}
+
+/** How many entries apart the retained checkpoints are at most (every transaction still signs the head). */
+export const CHECKPOINT_INTERVAL = 256
+
+const storage = (e: unknown) =>
+  new AuditError({ reason: "storage", message: `audit log: ${e instanceof Error ? e.message : String(e)}` })
+
+/** A UUIDv7: 48 bits of Unix milliseconds, then random bits. */
+export const uuidv7 = (): string => {
+  const b = randomBytes(16)
+  const ms = Date.now()
+  b.writeUIntBE(ms, 0, 6)
+  b[6] = (b[6]! & 0x0f) | 0x70
+  b[8] = (b[8]! & 0x3f) | 0x80
+  const h = b.toString("hex")
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+}
+
+/** Chain link: SHA-256(previous chain hash ‖ leaf hash); the first entry's previous hash is 32 zero bytes. */
+export const chainHash = (previous: Uint8Array, leaf: Uint8Array): Uint8Array =>
+  new Uint8Array(createHash("sha256").update(previous).update(leaf).digest())
+
+/** The chain hash before the first entry. */
+export const CHAIN_START = new Uint8Array(32)
+
+const decodeEntry = (row: EntryRow): StoredEntry => ({
+  seq: row.seq,
+  id: row.id,
+  type: row.type,
+  recordedAt: row.recorded_at,
+  bytes: new Uint8Array(row.bytes),
+  leaf: new Uint8Array(row.leaf),
+  chain: new Uint8Array(row.chain),
+  envelope: parseEnvelope(row)
+})
+
+const parseEnvelope = (row: EntryRow): Envelope => {
+  let envelope: unknown = null
+  try {
+    envelope = JSON.parse(Buffer.from(row.bytes).toString("utf8"))
+  } catch {
+    envelope = null
+  }
+  if (typeof envelope === "object" && envelope !== null && !Array.isArray(envelope)) return envelope as Envelope
+  throw new AuditError({
+    reason: "storage",
+    message: `audit log: entry #${row.seq} is not a JSON envelope (run \`ssg audit verify\`)`
+  })
+}
+
+const decodeEntries = (rows: ReadonlyArray<EntryRow>) =>
+  Effect.try({ try: () => rows.map(decodeEntry), catch: (e) => (e instanceof AuditError ? e : storage(e)) })
+
+const splitBorder = (blob: Uint8Array): Array<Uint8Array> => {
+  const out: Array<Uint8Array> = []
+  for (let i = 0; i < blob.length; i += 32) out.push(new Uint8Array(blob.subarray(i, i + 32)))
+  return out
+}
+
+const readLatest = (path: string): { readonly size: number; readonly root: Uint8Array } | null => {
+  try {
+    return parseCheckpoint(readFileSync(path, "utf8"))
+  } catch {
+    return null
+  }
+}
+
+const latestSize = (path: string): number => readLatest(path)?.size ?? -1
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i])
+
+/** Writes the newest signed checkpoint outside the database, never replacing a larger one (temp file + rename). */
+export const writeLatest = (path: string, note: string, size: number): void => {
+  if (latestSize(path) >= size) return
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`
+  writeFileSync(tmp, note)
+  renameSync(tmp, path)
+}
+
+/** The AuditLog service; the database opens on first use, so commands that never touch the log never open it. */
+export const layer = Layer.scoped(
+  AuditLog,
+  Effect.gen(function* () {
+    const { home, cwd } = yield* SsgPaths
+    const keys = yield* Keys
+    const scope = yield* Effect.scope
+    const path = join(home, "audit.db")
+    const latestPath = join(home, "checkpoints", "latest")
+    const client = yield* Effect.cached(
+      Effect.gen(function* () {
+        yield* Effect.try({ try: () => mkdirSync(join(home, "checkpoints"), { recursive: true }), catch: storage })
+        const sql = yield* SqliteClient.make({ filename: path }).pipe(
+          Effect.provide(Reactivity.layer),
+          Scope.extend(scope)
+        )
+        yield* initialize.pipe(Effect.provideService(SqlClient.SqlClient, sql))
+        return sql
+      }).pipe(
+        Effect.mapError(storage),
+        Effect.catchAllDefect((defect) => Effect.fail(storage(defect)))
+      )
+    )
+    const signingKey = yield* Effect.cached(
+      keys.loadOrCreate.pipe(Effect.mapError((e) => new AuditError({ reason: "key", message: e.message })))
+    )
+    const baseSource = (): Omit<Source, "client" | "session"> => ({
+      log_id: "",
+      host: hostname(),
+      user: (() => {
+        try {
+          return userInfo().username
+        } catch {
+          return process.env["USER"] ?? "unknown"
+        }
+      })(),
+      cwd
+    })
+
+    const readHead = (sql: SqliteClient.SqliteClient) =>
+      sql<HeadRow>`SELECT size, root, chain, border, note FROM head WHERE id = 1`.pipe(
+        Effect.map((rows) => rows[0] ?? null)
+      )
+
+    const append = (events: ReadonlyArray<Event>, src: Partial<SourceInfo> = {}) =>
+      Effect.gen(function* () {
+        if (events.length === 0) return []
+        const sql = yield* client
+        const key: SigningKey = yield* signingKey
+        const source: Source = {
+          ...baseSource(),
+          log_id: key.name,
+          client: src.client ?? process.env["SSG_CLIENT"] ?? "cli",
+          session: src.session !== undefined ? src.session : (process.env["SSG_SESSION_ID"] ?? null)
+        }
+        const before = readLatest(latestPath)
+        const result = yield* sql.withTransaction(
+          Effect.gen(function* () {
+            yield* sql`UPDATE meta SET value = value WHERE key = 'schema'`
+            const head = yield* readHead(sql)
+            const range =
+              head === null
+                ? CompactRange.empty()
+                : CompactRange.fromBorder(head.size, splitBorder(new Uint8Array(head.border)))
+            let previous: Uint8Array = head === null ? CHAIN_START : new Uint8Array(head.chain)
+            const rows: Array<Record<string, unknown>> = []
+            const nodes: Array<Record<string, unknown>> = []
+            const appended: Array<Appended> = []
+            const now = new Date().toISOString()
+            for (const event of events) {
+              const seq = range.size + 1
+              const id = uuidv7()
+              const { type, data } = eventParts(event)
+              const envelope: Envelope = { seq, id, timestamp: now, type, source, data }
+              const bytes = canonicalBytes(envelope)
+              const leaf = leafHash(bytes)
+              const chain = chainHash(previous, leaf)
+              previous = chain
+              for (const n of range.append(leaf))
+                if (n.level > 0) nodes.push({ level: n.level, idx: n.index, hash: n.hash })
+              rows.push({ seq, id, type, recorded_at: now, bytes, leaf, chain })
+              appended.push({ seq, id, leaf })
+            }
+            for (let i = 0; i < rows.length; i += 500)
+              yield* sql`INSERT INTO entries ${sql.insert(rows.slice(i, i + 500))}`
+            for (let i = 0; i < nodes.length; i += 1000)
+              yield* sql`INSERT INTO nodes ${sql.insert(nodes.slice(i, i + 1000))}`
+            const size = range.size
+            const root = range.root()
+            const note = signCheckpointWith(key, size, root)
+            const border = Buffer.concat(range.border())
+            yield* sql`INSERT INTO head (id, size, root, chain, border, note)
+              VALUES (1, ${size}, ${root}, ${previous}, ${border}, ${note})
+              ON CONFLICT (id) DO UPDATE SET size = excluded.size, root = excluded.root, chain = excluded.chain,
+              border = excluded.border, note = excluded.note`
+            const oldSize = head?.size ?? 0
+            if (oldSize === 0 || Math.floor(size / CHECKPOINT_INTERVAL) > Math.floor(oldSize / CHECKPOINT_INTERVAL)) {
+              yield* sql`INSERT INTO checkpoints (size, root, note, created_at)
+                VALUES (${size}, ${root}, ${note}, ${now})`
+            }
+            return {
+              appended,
+              note,
+              size,
+              root,
+              oldSize,
+              oldRoot: head === null ? EMPTY_ROOT : new Uint8Array(head.root)
+            }
+          })
+        )
+        const rootAt = (size: number) =>
+          size === result.oldSize
+            ? Effect.succeed(result.oldRoot)
+            : size === result.size
+              ? Effect.succeed(result.root)
+              : withNodes(sql, (node) => rootFromNodes(size, node)).pipe(Effect.orElseSucceed(() => EMPTY_ROOT))
+        const extendsLatest =
+          before === null || before.size > result.size || sameBytes(before.root, yield* rootAt(before.size))
+        if (extendsLatest) {
+          yield* Effect.try({ try: () => writeLatest(latestPath, result.note, result.size), catch: storage })
+        }
+        return result.appended
+      }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))
+
+    const head = Effect.gen(function* () {
+      const sql = yield* client
+      const row = yield* readHead(sql)
+      return row === null
+        ? null
+        : { size: row.size, root: new Uint8Array(row.root), chain: new Uint8Array(row.chain), note: row.note }
+    }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))
+
+    const entries = (query: EntryQuery) =>
+      Effect.gen(function* () {
+        const sql = yield* client
+        const conditions = [
+          sql`seq > ${query.afterSeq ?? 0}`,
+          ...(query.since !== undefined ? [sql`recorded_at >= ${query.since}`] : []),
+          ...(query.type !== undefined ? [sql`type = ${query.type}`] : [])
+        ]
+        const rows = yield* sql<EntryRow>`SELECT seq, id, type, recorded_at, bytes, leaf, chain FROM entries
+          WHERE ${sql.and(conditions)} ORDER BY seq LIMIT ${query.limit ?? -1}`
+        return yield* decodeEntries(rows)
+      }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))
+
+    const entry = (k: number | string) =>
+      Effect.gen(function* () {
+        const sql = yield* client
+        const rows =
+          typeof k === "number"
+            ? yield* sql<EntryRow>`SELECT seq, id, type, recorded_at, bytes, leaf, chain FROM entries WHERE seq = ${k}`
+            : yield* sql<EntryRow>`SELECT seq, id, type, recorded_at, bytes, leaf, chain FROM entries WHERE id = ${k}`
+        return rows[0] === undefined ? null : (yield* decodeEntries(rows))[0]!
+      }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))
+
+    const nodeLookup = (sql: SqliteClient.SqliteClient, wanted: ReadonlyArray<readonly [number, number]>) =>
+      Effect.gen(function* () {
+        const map = new Map<string, Uint8Array>()
+        const leaves = wanted.filter(([level]) => level === 0).map(([, idx]) => idx + 1)
+        if (leaves.length > 0) {
+          const rows = yield* sql<{
+            seq: number
+            leaf: Uint8Array
+          }>`SELECT seq, leaf FROM entries WHERE ${sql.in("seq", leaves)}`
+          for (const r of rows) map.set(`0:${r.seq - 1}`, new Uint8Array(r.leaf))
+        }
+        const inner = wanted.filter(([level]) => level > 0)
+        if (inner.length > 0) {
+          const rows = yield* sql.unsafe<{ level: number; idx: number; hash: Uint8Array }>(
+            `SELECT level, idx, hash FROM nodes WHERE (level, idx) IN (VALUES ${inner.map(() => "(?, ?)").join(", ")})`,
+            inner.flat()
+          )
+          for (const r of rows) map.set(`${r.level}:${r.idx}`, new Uint8Array(r.hash))
+        }
+        return (level: number, idx: number): Uint8Array => {
+          const h = map.get(`${level}:${idx}`)
+          if (h === undefined) throw new Error(`missing tree node (${level}, ${idx})`)
+          return h
+        }
+      })
+
+    const withNodes = <A>(
+      sql: SqliteClient.SqliteClient,
+      compute: (node: (level: number, idx: number) => Uint8Array) => A
+    ) =>
+      Effect.gen(function* () {
+        const wanted: Array<readonly [number, number]> = []
+        compute((level, idx) => {
+          wanted.push([level, idx])
+          return EMPTY_ROOT
+        })
+        const lookup = yield* nodeLookup(sql, wanted)
+        return yield* Effect.try({ try: () => compute(lookup), catch: storage })
+      })
+
+    const inclusion = (seq: number) =>
+      Effect.gen(function* () {
+        const sql = yield* client
+        const h = yield* head
+        if (h === null || seq < 1 || seq > h.size) {
+          return yield* new AuditError({
+            reason: "not-found",
+            message: `no entry #${seq} (the log has ${h?.size ?? 0} entries)`
+          })
+        }
+        const e = yield* entry(seq)
+        if (e === null)
+          return yield* new AuditError({ reason: "not-found", message: `entry #${seq} is missing from the database` })
+        const proof = yield* withNodes(sql, (node) => inclusionProofFromNodes(seq - 1, h.size, node))
+        return { entry: e, proof, head: h }
+      }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))
+
+    const consistency = (oldSize: number, newSize?: number) =>
+      Effect.gen(function* () {
+        const sql = yield* client
+        const h = yield* head
+        const size = newSize ?? h?.size ?? 0
+        if (h === null || oldSize < 1 || oldSize > size || size > h.size) {
+          return yield* new AuditError({
+            reason: "range",
+            message: `sizes must satisfy 1 <= OLD_SIZE <= NEW_SIZE <= ${h?.size ?? 0} (got ${oldSize} and ${size})`
+          })
+        }
+        const { newRoot, oldRoot, proof } = yield* withNodes(sql, (node) => ({
+          proof: consistencyProofFromNodes(oldSize, size, node),
+          oldRoot: rootFromNodes(oldSize, node),
+          newRoot: rootFromNodes(size, node)
+        }))
+        return { oldSize, newSize: size, oldRoot, newRoot, proof }
+      }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))
+
+    const checkpoints = Effect.gen(function* () {
+      const sql = yield* client
+      return yield* sql<CheckpointRow>`SELECT size, root, note, created_at FROM checkpoints ORDER BY size`
+    }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))
+
+    return { path, latestPath, append, head, entries, entry, inclusion, consistency, checkpoints, client }
+  })
+)
+
+/** Signs the C2SP checkpoint of a tree with the log's key (the key name is the origin). */
+export const signCheckpointWith = (key: SigningKey, size: number, root: Uint8Array): string => {
+  const body = checkpointBody({ origin: key.name, size, root, extensions: [] })
+  const signature = key.sign(new TextEncoder().encode(body))
+  return `${body}\n— ${key.name} ${Buffer.concat([keyId(key.name, key.publicKey), signature]).toString("base64")}\n`
+}

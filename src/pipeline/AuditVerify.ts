@@ -1,0 +1,437 @@
+import type { SqliteClient } from "@effect/sql-sqlite-node/SqliteClient"
+import { Effect } from "effect"
+import { createHash } from "node:crypto"
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { type Checkpoint, verify as verifyCheckpoint } from "../domain/Checkpoint.js"
+import { AuditError, AuditLog, CHAIN_START } from "./AuditLog.js"
+import type { EntryRow } from "./AuditStore.js"
+import { Keys, nodeSignatureCheck } from "./Keys.js"
+import { SsgPaths } from "./Paths.js"
+
+/** The class of the first problem `ssg audit verify` finds. */
+export type BreakClass =
+  | "payload-mismatch"
+  | "leaf-mismatch"
+  | "chain-mismatch"
+  | "missing-entry"
+  | "reordered-entries"
+  | "inserted-entry"
+  | "truncated"
+  | "rolled-back"
+  | "forked-checkpoint"
+  | "bad-checkpoint-signature"
+  | "unsigned-entries"
+
+/** The outcome of a verification: valid, or the first broken entry (or range) with its class and hashes. */
+export interface VerifyReport {
+  readonly valid: boolean
+  readonly length: number
+  readonly first: { readonly seq: number; readonly timestamp: string; readonly type: string } | null
+  readonly last: { readonly seq: number; readonly timestamp: string; readonly type: string } | null
+  readonly firstBroken: number | null
+  readonly breakClass: BreakClass | null
+  readonly reason: string | null
+  readonly expected: string | null
+  readonly got: string | null
+  readonly checkpointsVerified: number
+  /** Size the verification started from (0 for a full verification). */
+  readonly verifiedFrom: number
+}
+
+/** What an incremental verification resumes from: the last verified size, its chain hash and compact-range border. */
+interface VerifiedState {
+  readonly size: number
+  readonly chain: string
+  readonly border: ReadonlyArray<string>
+}
+
+const sha = (hex: Uint8Array): string => `sha256:${Buffer.from(hex).toString("hex")}`
+
+const hashLeaf = (bytes: Uint8Array): Buffer => createHash("sha256").update(LEAF_PREFIX).update(bytes).digest()
+const hashNode = (l: Uint8Array, r: Uint8Array): Buffer =>
+  createHash("sha256").update(NODE_PREFIX).update(l).update(r).digest()
+const hashChain = (p: Uint8Array, l: Uint8Array): Buffer => createHash("sha256").update(p).update(l).digest()
+const LEAF_PREFIX = Buffer.from([0])
+const NODE_PREFIX = Buffer.from([1])
+
+/** A streaming RFC 6962 tree over node:crypto: push leaves, read the root of the prefix seen so far. */
+class Stack {
+  size: number
+  hashes: Array<Buffer>
+  constructor(size: number, border: ReadonlyArray<Buffer>) {
+    this.size = size
+    this.hashes = [...border]
+  }
+  push(leaf: Buffer): void {
+    this.hashes.push(leaf)
+    let i = this.size
+    this.size++
+    while ((i & 1) === 1) {
+      const r = this.hashes.pop()!
+      const l = this.hashes.pop()!
+      this.hashes.push(hashNode(l, r))
+      i >>= 1
+    }
+  }
+  root(): Buffer {
+    if (this.hashes.length === 0) return createHash("sha256").digest()
+    let r = this.hashes[this.hashes.length - 1]!
+    for (let k = this.hashes.length - 2; k >= 0; k--) r = hashNode(this.hashes[k]!, r)
+    return r
+  }
+}
+
+const CHUNK = 20_000
+
+interface Anchor {
+  readonly label: string
+  readonly note: string
+}
+
+/** Verifies every leaf, chain link, checkpoint root and signature and the outside checkpoint; `incremental` resumes. */
+export const verifyLog = (options: { readonly incremental: boolean }) =>
+  Effect.gen(function* () {
+    const log = yield* AuditLog
+    const { home } = yield* SsgPaths
+    const statePath = join(home, "checkpoints", "verified.json")
+    const latestNote = existsSync(log.latestPath) ? readFileSync(log.latestPath, "utf8") : null
+    if (!existsSync(log.path)) {
+      if (latestNote === null) return EMPTY_REPORT
+      const size = safeSize(latestNote)
+      return {
+        ...EMPTY_REPORT,
+        valid: false,
+        firstBroken: 1,
+        breakClass: "rolled-back" as const,
+        reason: `rolled back: the database is missing but the outside checkpoint covers ${size} entries`
+      }
+    }
+    const key = yield* (yield* Keys).load.pipe(
+      Effect.mapError((e) => new AuditError({ reason: "key", message: e.message }))
+    )
+    const savedState = options.incremental ? readState(statePath) : null
+    const sql = yield* log.client
+    const { report, state } = yield* sql.withTransaction(verifySnapshot(log, sql, key.vkey, latestNote, savedState))
+    if (state !== null) {
+      yield* Effect.try({
+        try: () => {
+          writeFileSync(`${statePath}.tmp`, JSON.stringify(state))
+          renameSync(`${statePath}.tmp`, statePath)
+        },
+        catch: (e) =>
+          new AuditError({ reason: "storage", message: `cannot write ${statePath}: ${(e as Error).message}` })
+      })
+    }
+    return report
+  }).pipe(
+    Effect.catchTag("SqlError", (e) =>
+      Effect.fail(new AuditError({ reason: "storage", message: `audit log: ${String(e.cause ?? e)}` }))
+    )
+  )
+
+const EMPTY_REPORT: VerifyReport = {
+  valid: true,
+  length: 0,
+  first: null,
+  last: null,
+  firstBroken: null,
+  breakClass: null,
+  reason: null,
+  expected: null,
+  got: null,
+  checkpointsVerified: 0,
+  verifiedFrom: 0
+}
+
+const readState = (path: string): VerifiedState | null => {
+  try {
+    const state = JSON.parse(readFileSync(path, "utf8")) as Partial<VerifiedState> | null
+    if (
+      state === null ||
+      typeof state !== "object" ||
+      !Number.isSafeInteger(state.size) ||
+      state.size! < 0 ||
+      typeof state.chain !== "string" ||
+      Buffer.from(state.chain, "base64").length !== 32 ||
+      !Array.isArray(state.border) ||
+      state.border.length !== state.size!.toString(2).replace(/0/g, "").length ||
+      !state.border.every((h) => typeof h === "string" && Buffer.from(h, "base64").length === 32)
+    ) {
+      return null
+    }
+    return state as VerifiedState
+  } catch {
+    return null
+  }
+}
+
+const parseEnvelope = (row: Pick<EntryRow, "bytes">): { readonly seq?: unknown; readonly timestamp?: unknown } | null => {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(row.bytes).toString("utf8"))
+    return typeof value === "object" && value !== null ? value : null
+  } catch {
+    return null
+  }
+}
+
+const describe = (row: EntryRow) => {
+  const timestamp = parseEnvelope(row)?.timestamp
+  return { seq: row.seq, timestamp: typeof timestamp === "string" ? timestamp : row.recorded_at, type: row.type }
+}
+
+const envelopeSeq = (row: Pick<EntryRow, "bytes">): number | null => {
+  const seq = parseEnvelope(row)?.seq
+  return typeof seq === "number" && Number.isSafeInteger(seq) ? seq : null
+}
+
+const broken = (
+  firstBroken: number,
+  breakClass: BreakClass,
+  reason: string,
+  expected: Uint8Array | null,
+  got: Uint8Array | null
+) => ({
+  firstBroken,
+  breakClass,
+  reason,
+  expected: expected === null ? null : sha(expected),
+  got: got === null ? null : sha(got)
+})
+
+const verifySnapshot = (
+  log: AuditLog["Type"],
+  sql: SqliteClient,
+  vkey: string,
+  latestNote: string | null,
+  savedState: VerifiedState | null
+) =>
+  Effect.gen(function* () {
+    const head = yield* log.head
+    const retained = yield* log.checkpoints
+    const anchors: Array<Anchor> = [
+      ...retained.map((c) => ({ label: `checkpoint at size ${c.size}`, note: c.note })),
+      ...(head !== null ? [{ label: "signed head", note: head.note }] : []),
+      ...(latestNote !== null ? [{ label: "outside checkpoint (checkpoints/latest)", note: latestNote }] : [])
+    ]
+    const fail = (extra: Partial<VerifyReport>) => ({
+      report: { ...EMPTY_REPORT, valid: false, ...extra },
+      state: null
+    })
+
+    const parsed: Array<{ anchor: Anchor; cp: Checkpoint }> = []
+    let checkpointsVerified = 0
+    for (const anchor of anchors) {
+      try {
+        parsed.push({ anchor, cp: verifyCheckpoint(anchor.note, vkey, nodeSignatureCheck) })
+        checkpointsVerified++
+      } catch (e) {
+        return fail({
+          length: head?.size ?? 0,
+          breakClass: "bad-checkpoint-signature",
+          firstBroken: safeSize(anchor.note) || null,
+          reason:
+            `badly signed checkpoint: the ${anchor.label} does not verify with this log's key ` +
+            `(${(e as Error).message})`,
+          checkpointsVerified
+        })
+      }
+    }
+    const rootsWanted = new Map<number, Array<{ anchor: Anchor; cp: Checkpoint }>>()
+    for (const p of parsed) rootsWanted.set(p.cp.size, [...(rootsWanted.get(p.cp.size) ?? []), p])
+    const signedSize = parsed.reduce((max, p) => Math.max(max, p.cp.size), 0)
+
+    let state = savedState !== null && head !== null && savedState.size <= head.size ? savedState : null
+    if (state !== null) {
+      const rows = yield* sql<{ chain: Uint8Array }>`SELECT chain FROM entries WHERE seq = ${state.size}`
+      if (rows[0] === undefined || !Buffer.from(rows[0].chain).equals(Buffer.from(state.chain, "base64"))) state = null
+    }
+    const from = state?.size ?? 0
+    const stack = new Stack(
+      from,
+      (state?.border ?? []).map((h) => Buffer.from(h, "base64"))
+    )
+    let previous: Uint8Array = state === null ? CHAIN_START : Buffer.from(state.chain, "base64")
+
+    let failure: ReturnType<typeof broken> | null = null
+    let first: VerifyReport["first"] = null
+    let last: VerifyReport["last"] = null
+    let position = from
+    const rootAt = new Map<number, Buffer>()
+    if (rootsWanted.has(stack.size)) rootAt.set(stack.size, stack.root())
+
+    scan: while (true) {
+      const values = yield* sql`SELECT seq, bytes, leaf, chain FROM entries
+          WHERE seq > ${position} ORDER BY seq LIMIT ${CHUNK}`.values
+      if (values.length === 0) break
+      for (const v of values) {
+        const row = { seq: v[0] as number, bytes: v[1] as Buffer, leaf: v[2] as Buffer, chain: v[3] as Buffer }
+        const p = position + 1
+        if (row.seq !== p) {
+          failure = broken(
+            p,
+            "missing-entry",
+            `missing entry: #${p} is not in the database (the next entry is #${row.seq})`,
+            null,
+            null
+          )
+          break scan
+        }
+        const leaf = hashLeaf(row.bytes)
+        const chain = hashChain(previous, leaf)
+        const storedLeaf = row.leaf
+        const storedChain = row.chain
+        if (!leaf.equals(storedLeaf) || !chain.equals(storedChain)) {
+          const claimed = envelopeSeq(row)
+          if (!leaf.equals(storedLeaf) && hashChain(previous, storedLeaf).equals(storedChain)) {
+            failure = broken(
+              p,
+              "payload-mismatch",
+              `payload mismatch: the bytes of #${p} no longer hash to its leaf`,
+              storedLeaf,
+              leaf
+            )
+          } else if (!leaf.equals(storedLeaf) && chain.equals(storedChain)) {
+            failure = broken(
+              p,
+              "leaf-mismatch",
+              `leaf hash mismatch: the stored leaf hash of #${p} was rewritten`,
+              leaf,
+              storedLeaf
+            )
+          } else if (claimed !== null && claimed >= 1 && claimed < p) {
+            failure = broken(
+              claimed,
+              "inserted-entry",
+              `inserted entry: position #${p} holds entry #${claimed}, ` +
+                `so #${claimed}–#${p - 1} were inserted before it`,
+              chain,
+              storedChain
+            )
+          } else if (claimed !== null && claimed > p) {
+            failure = broken(
+              p,
+              "reordered-entries",
+              `reordered entries: position #${p} holds entry #${claimed}`,
+              chain,
+              storedChain
+            )
+          } else if (!leaf.equals(storedLeaf)) {
+            failure = broken(
+              p,
+              "payload-mismatch",
+              `payload mismatch: the bytes of #${p} no longer hash to its leaf`,
+              storedLeaf,
+              leaf
+            )
+          } else {
+            failure = broken(
+              p,
+              "chain-mismatch",
+              `chain mismatch: the chain hash of #${p} does not link to #${p - 1}`,
+              chain,
+              storedChain
+            )
+          }
+          break scan
+        }
+        previous = chain
+        stack.push(leaf)
+        position = p
+        if (rootsWanted.has(p)) rootAt.set(p, stack.root())
+      }
+    }
+    if (first === null && (position > 0 || failure !== null)) {
+      const rows =
+        yield* sql<EntryRow>`SELECT seq, id, type, recorded_at, bytes, leaf, chain FROM entries WHERE seq = 1`
+      if (rows[0] !== undefined) first = describe(rows[0])
+    }
+    if (last === null && position > 0) {
+      const rows =
+        yield* sql<EntryRow>`SELECT seq, id, type, recorded_at, bytes, leaf, chain FROM entries WHERE seq = ${position}`
+      if (rows[0] !== undefined) last = { seq: rows[0].seq, timestamp: rows[0].recorded_at, type: rows[0].type }
+    }
+    const length = failure === null ? position : (head?.size ?? position)
+    const report = (extra: Partial<VerifyReport>): VerifyReport => ({
+      ...EMPTY_REPORT,
+      length,
+      first,
+      last,
+      checkpointsVerified,
+      verifiedFrom: from,
+      ...extra
+    })
+    if (failure !== null) return { report: report({ valid: false, ...failure }), state: null }
+    const sizes = [...rootsWanted.keys()].sort((a, b) => a - b)
+    let previousSize = 0
+    for (const size of sizes) {
+      for (const { anchor, cp } of rootsWanted.get(size)!) {
+        if (size > position) {
+          const isOutside = anchor.label.startsWith("outside")
+          return {
+            report: report({
+              valid: false,
+              ...broken(
+                position + 1,
+                isOutside ? "rolled-back" : "truncated",
+                isOutside
+                  ? `rolled back: the database has ${position} entries but the outside checkpoint covers ${size} ` +
+                      "(an older copy was restored or the tail removed)"
+                  : `truncated: the database has ${position} entries but the ${anchor.label} covers ${size}`,
+                cp.root,
+                null
+              )
+            }),
+            state: null
+          }
+        }
+        if (size < from) continue
+        const root = rootAt.get(size)!
+        if (!root.equals(Buffer.from(cp.root))) {
+          const since = anchor.label.startsWith("outside") ? 0 : previousSize
+          return {
+            report: report({
+              valid: false,
+              ...broken(
+                since + 1,
+                "forked-checkpoint",
+                `forked checkpoint: the ${anchor.label} signs a different tree; ` +
+                  `the entries changed somewhere in #${since + 1}–#${size}`,
+                cp.root,
+                root
+              )
+            }),
+            state: null
+          }
+        }
+      }
+      previousSize = size
+    }
+    if (position > signedSize) {
+      return {
+        report: report({
+          valid: false,
+          ...broken(
+            signedSize + 1,
+            "unsigned-entries",
+            `unsigned entries: #${signedSize + 1}–#${position} are not covered by any signed checkpoint ` +
+              "(appended without the log's key?)",
+            null,
+            null
+          )
+        }),
+        state: null
+      }
+    }
+    const verified: VerifiedState = {
+      size: position,
+      chain: Buffer.from(previous).toString("base64"),
+      border: stack.hashes.map((h) => h.toString("base64"))
+    }
+    return { report: report({ valid: true }), state: verified }
+  })
+
+const safeSize = (note: string): number => {
+  const m = /^[^\n]*\n(\d+)\n/.exec(note)
+  return m === null ? 0 : Number(m[1])
+}
