@@ -49,7 +49,7 @@ const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   })
 
 /** Runs the audit log benchmarks on a fresh temporary SSG_HOME; `size` entries for the large-log figures. */
-export const runAuditBenchmarks = (size: number): Array<AuditFigure> => {
+export const runAuditBenchmarks = async (size: number): Promise<Array<AuditFigure>> => {
   const home = mkdtempSync(join(tmpdir(), "ssg-bench-audit-"))
   const figures: Array<AuditFigure> = []
   try {
@@ -127,7 +127,7 @@ export const runAuditBenchmarks = (size: number): Array<AuditFigure> => {
         target: "≤ 100 ms"
       })
     })
-    Effect.runSync(Effect.scoped(program.pipe(Effect.provide(layerFor(home)))) as Effect.Effect<void>)
+    await Effect.runPromise(Effect.scoped(program.pipe(Effect.provide(layerFor(home)))) as Effect.Effect<void>)
   } finally {
     rmSync(home, { recursive: true, force: true })
   }

@@ -208,7 +208,7 @@ export const layer = Layer.scoped(
     const signingKey = yield* Effect.cached(
       keys.loadOrCreate.pipe(Effect.mapError((e) => new AuditError({ reason: "key", message: e.message })))
     )
-    const baseSource = (): Omit<Source, "client" | "session"> => ({
+    const machine: Omit<Source, "client" | "session"> = {
       log_id: "",
       host: hostname(),
       user: (() => {
@@ -219,7 +219,9 @@ export const layer = Layer.scoped(
         }
       })(),
       cwd
-    })
+    }
+    const baseSource = (): Omit<Source, "client" | "session"> => machine
+
 
     const readHead = (sql: SqliteClient.SqliteClient) =>
       sql<HeadRow>`SELECT size, root, chain, border, note FROM head WHERE id = 1`.pipe(
@@ -301,7 +303,10 @@ export const layer = Layer.scoped(
         const extendsLatest =
           before === null || before.size > result.size || sameBytes(before.root, yield* rootAt(before.size))
         if (extendsLatest) {
-          yield* Effect.try({ try: () => writeLatest(latestPath, result.note, result.size), catch: storage })
+          yield* Effect.try({
+            try: () => writeLatest(latestPath, result.note, result.size),
+            catch: storage
+          })
         }
         return result.appended
       }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))

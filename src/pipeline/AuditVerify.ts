@@ -1,12 +1,13 @@
 import type { SqliteClient } from "@effect/sql-sqlite-node/SqliteClient"
 import { Effect } from "effect"
-import { createHash } from "node:crypto"
+import { createHash, hash } from "node:crypto"
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { type Checkpoint, verify as verifyCheckpoint } from "../domain/Checkpoint.js"
 import { AuditError, AuditLog, CHAIN_START } from "./AuditLog.js"
 import type { EntryRow } from "./AuditStore.js"
 import { Keys, nodeSignatureCheck } from "./Keys.js"
+import { parallelScan } from "./ParallelScan.js"
 import { SsgPaths } from "./Paths.js"
 
 /** The class of the first problem `ssg audit verify` finds. */
@@ -48,12 +49,27 @@ interface VerifiedState {
 
 const sha = (hex: Uint8Array): string => `sha256:${Buffer.from(hex).toString("hex")}`
 
-const hashLeaf = (bytes: Uint8Array): Buffer => createHash("sha256").update(LEAF_PREFIX).update(bytes).digest()
-const hashNode = (l: Uint8Array, r: Uint8Array): Buffer =>
-  createHash("sha256").update(NODE_PREFIX).update(l).update(r).digest()
-const hashChain = (p: Uint8Array, l: Uint8Array): Buffer => createHash("sha256").update(p).update(l).digest()
-const LEAF_PREFIX = Buffer.from([0])
-const NODE_PREFIX = Buffer.from([1])
+const leafScratch = { buffer: Buffer.alloc(4096) }
+const pairScratch = Buffer.alloc(65)
+
+const hashLeaf = (bytes: Uint8Array): Buffer => {
+  if (bytes.length + 1 > leafScratch.buffer.length) leafScratch.buffer = Buffer.alloc(2 * (bytes.length + 1))
+  const b = leafScratch.buffer
+  b[0] = 0
+  b.set(bytes, 1)
+  return hash("sha256", b.subarray(0, bytes.length + 1), "buffer")
+}
+const hashNode = (l: Uint8Array, r: Uint8Array): Buffer => {
+  pairScratch[0] = 1
+  pairScratch.set(l, 1)
+  pairScratch.set(r, 33)
+  return hash("sha256", pairScratch, "buffer")
+}
+const hashChain = (p: Uint8Array, l: Uint8Array): Buffer => {
+  pairScratch.set(p, 0)
+  pairScratch.set(l, 32)
+  return hash("sha256", pairScratch.subarray(0, 64), "buffer")
+}
 
 /** A streaming RFC 6962 tree over node:crypto: push leaves, read the root of the prefix seen so far. */
 class Stack {
@@ -90,7 +106,7 @@ interface Anchor {
 }
 
 /** Verifies every leaf, chain link, checkpoint root and signature and the outside checkpoint; `incremental` resumes. */
-export const verifyLog = (options: { readonly incremental: boolean }) =>
+export const verifyLog = (options: { readonly incremental: boolean; readonly parallelMin?: number }) =>
   Effect.gen(function* () {
     const log = yield* AuditLog
     const { home } = yield* SsgPaths
@@ -112,7 +128,10 @@ export const verifyLog = (options: { readonly incremental: boolean }) =>
     )
     const savedState = options.incremental ? readState(statePath) : null
     const sql = yield* log.client
-    const { report, state } = yield* sql.withTransaction(verifySnapshot(log, sql, key.vkey, latestNote, savedState))
+    const prefix = yield* scanPrefix(log.path, sql, savedState, options.parallelMin ?? PARALLEL_MIN)
+    const { report, state } = yield* sql.withTransaction(
+      verifySnapshot(log, sql, key.vkey, latestNote, savedState, prefix)
+    )
     if (state !== null) {
       yield* Effect.try({
         try: () => {
@@ -199,12 +218,37 @@ const broken = (
   got: got === null ? null : sha(got)
 })
 
+/** Entries already checked in parallel: leaves of `(from, to]` recomputed and their chain links verified. */
+interface Prefix {
+  readonly from: number
+  readonly to: number
+  readonly leaves: Uint8Array
+  readonly lastChain: Uint8Array
+}
+
+/** Logs at least this much longer than the verified state are scanned by worker threads first. */
+export const PARALLEL_MIN = 50_000
+
+const scanPrefix = (path: string, sql: SqliteClient, state: VerifiedState | null, minimum: number) =>
+  Effect.gen(function* () {
+    const from = state?.size ?? 0
+    const rows = yield* sql`SELECT MAX(seq) FROM entries`.values
+    const to = Number(rows[0]?.[0] ?? 0)
+    if (to - from < minimum) return null
+    const previous = state === null ? CHAIN_START : Buffer.from(state.chain, "base64")
+    const result = yield* Effect.tryPromise(() => parallelScan(path, from, to, previous)).pipe(
+      Effect.orElseSucceed(() => null)
+    )
+    return result !== null && result.ok ? { from, to, leaves: result.leaves, lastChain: result.lastChain } : null
+  })
+
 const verifySnapshot = (
   log: AuditLog["Type"],
   sql: SqliteClient,
   vkey: string,
   latestNote: string | null,
-  savedState: VerifiedState | null
+  savedState: VerifiedState | null,
+  prefix: Prefix | null
 ) =>
   Effect.gen(function* () {
     const head = yield* log.head
@@ -259,6 +303,15 @@ const verifySnapshot = (
     let position = from
     const rootAt = new Map<number, Buffer>()
     if (rootsWanted.has(stack.size)) rootAt.set(stack.size, stack.root())
+    if (prefix !== null && prefix.from === from) {
+      const leaves = Buffer.from(prefix.leaves.buffer, prefix.leaves.byteOffset, prefix.leaves.length)
+      for (let k = 0; k < prefix.to - prefix.from; k++) {
+        stack.push(leaves.subarray(32 * k, 32 * k + 32))
+        position++
+        if (rootsWanted.has(position)) rootAt.set(position, stack.root())
+      }
+      previous = prefix.lastChain
+    }
 
     scan: while (true) {
       const values = yield* sql`SELECT seq, bytes, leaf, chain FROM entries

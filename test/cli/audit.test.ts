@@ -7,8 +7,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { canonicalBytes } from "../../src/domain/CanonicalJson.js"
 import { parseVerifierKey, verifierKey, verify as verifyCheckpoint } from "../../src/domain/Checkpoint.js"
 import { leafHash, rootHash, verifyConsistency, verifyInclusion } from "../../src/domain/Merkle.js"
-import { auditDbBytes, fromB64, fromSha, hex, type LoggedEntry, openRaw, ssgAsync, ssgAt } from "../support/audit.js"
-import { BIN, useCliSandbox } from "../support/cli.js"
+import { auditDbBytes, fromB64, fromSha, hex, type LoggedEntry, openRaw, ssgAsync } from "../support/audit.js"
+import { BIN, ssgAt, useCliSandbox } from "../support/cli.js"
 
 const sb = useCliSandbox("ssg-audit")
 const { ssg, ssgWithInput } = sb

@@ -324,3 +324,22 @@ describe("ssg rule set-decision", () => {
     expect(read(a)).toBe(SECRETS)
   })
 })
+
+describe("rule changes in the audit log", () => {
+  it("enable, disable and set-decision each append one v1.RuleChanged event", () => {
+    const file = write("r/secrets.rules", SECRETS)
+    expect(ssg("rule", "disable", "no-env-read", "--rules", "r").code).toBe(0)
+    expect(ssg("rule", "enable", "no-env-read", "--rules", "r").code).toBe(0)
+    expect(ssg("rule", "set-decision", "no-env-read", "ask", "--rules", "r").code).toBe(0)
+    expect(ssg("rule", "disable", "nope", "--rules", "r").code).toBe(1)
+    const log = ssg("audit", "log", "--json")
+    expect(log.code).toBe(0)
+    const entries = json(log.stdout) as Array<{ seq: number; type: string; data: Record<string, unknown> }>
+    expect(entries.map((e) => [e.seq, e.type, e.data])).toEqual([
+      [1, "v1.RuleChanged", { rule_id: "no-env-read", change: "disabled", from: "enabled", to: "disabled", files: [file] }],
+      [2, "v1.RuleChanged", { rule_id: "no-env-read", change: "enabled", from: "disabled", to: "enabled", files: [file] }],
+      [3, "v1.RuleChanged", { rule_id: "no-env-read", change: "decision", from: "block", to: "ask", files: [file] }]
+    ])
+    expect(ssg("audit", "verify").stdout).toContain("Chain integrity: VALID ✓")
+  })
+})

@@ -1,19 +1,8 @@
-import { spawn, spawnSync } from "node:child_process"
+import { spawn } from "node:child_process"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { join } from "node:path"
 import { BIN, type CliResult } from "./cli.js"
-
-/** Runs the built `ssg ARGS…` synchronously with `SSG_HOME = home`, in `cwd`, with `input` on stdin. */
-export const ssgAt = (cwd: string, home: string, input: string, ...args: Array<string>): CliResult => {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    env: { ...process.env, SSG_HOME: home, SSG_DEBUG: "" },
-    input,
-    encoding: "utf8"
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
 
 /** Runs the built `ssg ARGS…` as an asynchronous child process (argument array, no shell), `input` on stdin. */
 export const ssgAsync = (cwd: string, home: string, input: string, ...args: Array<string>): Promise<CliResult> =>

@@ -32,6 +32,17 @@ export interface CliSandbox {
   readonly read: (rel: string) => string
 }
 
+/** Runs the built `ssg ARGS…` synchronously with `SSG_HOME = home`, in `cwd`, with `input` on stdin. */
+export const ssgAt = (cwd: string, home: string, input: string, ...args: Array<string>): CliResult => {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, SSG_HOME: home, SSG_DEBUG: "" },
+    input,
+    encoding: "utf8"
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
 const writeUnder = (dir: string, rel: string, text: string | Buffer): string => {
   const path = join(dir, rel)
   mkdirSync(dirname(path), { recursive: true })
@@ -51,15 +62,7 @@ export const useCliSandbox = (prefix: string): CliSandbox => {
     rmSync(cwd, { recursive: true, force: true })
     rmSync(home, { recursive: true, force: true })
   })
-  const run = (input: string, args: Array<string>): CliResult => {
-    const r = spawnSync(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { ...process.env, SSG_HOME: home, SSG_DEBUG: "" },
-      input,
-      encoding: "utf8"
-    })
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-  }
+  const run = (input: string, args: Array<string>): CliResult => ssgAt(cwd, home, input, ...args)
   return {
     get cwd() {
       return cwd
