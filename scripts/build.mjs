@@ -12,7 +12,7 @@ const outdir = resolve(root, outArg === undefined ? "dist" : outArg.slice("--out
 const fresh = `${outdir}.build-${process.pid}`
 const previous = `${outdir}.old-${process.pid}`
 
-const external = ["re2", "better-sqlite3", "@effect/sql-sqlite-node", "kafkajs", "undici"]
+const external = ["re2", "better-sqlite3", "kafkajs", "undici"]
 
 await rm(fresh, { recursive: true, force: true })
 

@@ -252,7 +252,12 @@ const verifySnapshot = (
 ) =>
   Effect.gen(function* () {
     const head = yield* log.head
-    const retained = yield* log.checkpoints
+    let state = savedState !== null && head !== null && savedState.size <= head.size ? savedState : null
+    if (state !== null) {
+      const rows = yield* sql<{ chain: Uint8Array }>`SELECT chain FROM entries WHERE seq = ${state.size}`
+      if (rows[0] === undefined || !Buffer.from(rows[0].chain).equals(Buffer.from(state.chain, "base64"))) state = null
+    }
+    const retained = (yield* log.checkpoints).filter((c) => state === null || c.size > state.size)
     const anchors: Array<Anchor> = [
       ...retained.map((c) => ({ label: `checkpoint at size ${c.size}`, note: c.note })),
       ...(head !== null ? [{ label: "signed head", note: head.note }] : []),
@@ -285,11 +290,6 @@ const verifySnapshot = (
     for (const p of parsed) rootsWanted.set(p.cp.size, [...(rootsWanted.get(p.cp.size) ?? []), p])
     const signedSize = parsed.reduce((max, p) => Math.max(max, p.cp.size), 0)
 
-    let state = savedState !== null && head !== null && savedState.size <= head.size ? savedState : null
-    if (state !== null) {
-      const rows = yield* sql<{ chain: Uint8Array }>`SELECT chain FROM entries WHERE seq = ${state.size}`
-      if (rows[0] === undefined || !Buffer.from(rows[0].chain).equals(Buffer.from(state.chain, "base64"))) state = null
-    }
     const from = state?.size ?? 0
     const stack = new Stack(
       from,
