@@ -128,7 +128,7 @@ export const verifyLog = (options: { readonly incremental: boolean; readonly par
     )
     const savedState = options.incremental ? readState(statePath) : null
     const sql = yield* log.client
-    const prefix = yield* scanPrefix(log.path, sql, savedState, options.parallelMin ?? PARALLEL_MIN)
+    const prefix = yield* scanPrefix(log.path, sql, savedState, latestNote, options.parallelMin ?? PARALLEL_MIN)
     const { report, state } = yield* sql.withTransaction(
       verifySnapshot(log, sql, key.vkey, latestNote, savedState, prefix)
     )
@@ -218,28 +218,49 @@ const broken = (
   got: got === null ? null : sha(got)
 })
 
-/** Entries already checked in parallel: leaves of `(from, to]` recomputed and their chain links verified. */
+/** Entries already checked in parallel: `(from, to]` leaves and chain links verified, the tree built up to `to`. */
 interface Prefix {
   readonly from: number
   readonly to: number
-  readonly leaves: Uint8Array
+  readonly stack: Stack
+  readonly rootAt: ReadonlyMap<number, Buffer>
   readonly lastChain: Uint8Array
 }
 
 /** Logs at least this much longer than the verified state are scanned by worker threads first. */
 export const PARALLEL_MIN = 50_000
 
-const scanPrefix = (path: string, sql: SqliteClient, state: VerifiedState | null, minimum: number) =>
+const scanPrefix = (
+  path: string,
+  sql: SqliteClient,
+  state: VerifiedState | null,
+  latestNote: string | null,
+  minimum: number
+) =>
   Effect.gen(function* () {
     const from = state?.size ?? 0
     const rows = yield* sql`SELECT MAX(seq) FROM entries`.values
     const to = Number(rows[0]?.[0] ?? 0)
     if (to - from < minimum) return null
+    const retained = yield* sql`SELECT size FROM checkpoints UNION SELECT size FROM head`.values
+    const sizes = new Set<number>([...retained.map((r) => Number(r[0])), ...(latestNote !== null ? [safeSize(latestNote)] : [])])
+    const stack = new Stack(
+      from,
+      (state?.border ?? []).map((h) => Buffer.from(h, "base64"))
+    )
+    const rootAt = new Map<number, Buffer>()
+    const onLeaves = (_first: number, leaves: Uint8Array) => {
+      const all = Buffer.from(leaves.buffer, leaves.byteOffset, leaves.length)
+      for (let k = 0; k < all.length; k += 32) {
+        stack.push(all.subarray(k, k + 32))
+        if (sizes.has(stack.size)) rootAt.set(stack.size, stack.root())
+      }
+    }
     const previous = state === null ? CHAIN_START : Buffer.from(state.chain, "base64")
-    const result = yield* Effect.tryPromise(() => parallelScan(path, from, to, previous)).pipe(
+    const result = yield* Effect.tryPromise(() => parallelScan(path, from, to, previous, onLeaves)).pipe(
       Effect.orElseSucceed(() => null)
     )
-    return result !== null && result.ok ? { from, to, leaves: result.leaves, lastChain: result.lastChain } : null
+    return result !== null && result.ok && stack.size === to ? { from, to, stack, rootAt, lastChain: result.lastChain } : null
   })
 
 const verifySnapshot = (
@@ -291,7 +312,7 @@ const verifySnapshot = (
     const signedSize = parsed.reduce((max, p) => Math.max(max, p.cp.size), 0)
 
     const from = state?.size ?? 0
-    const stack = new Stack(
+    let stack = new Stack(
       from,
       (state?.border ?? []).map((h) => Buffer.from(h, "base64"))
     )
@@ -303,14 +324,15 @@ const verifySnapshot = (
     let position = from
     const rootAt = new Map<number, Buffer>()
     if (rootsWanted.has(stack.size)) rootAt.set(stack.size, stack.root())
-    if (prefix !== null && prefix.from === from) {
-      const leaves = Buffer.from(prefix.leaves.buffer, prefix.leaves.byteOffset, prefix.leaves.length)
-      for (let k = 0; k < prefix.to - prefix.from; k++) {
-        stack.push(leaves.subarray(32 * k, 32 * k + 32))
-        position++
-        if (rootsWanted.has(position)) rootAt.set(position, stack.root())
-      }
+    const usable =
+      prefix !== null &&
+      prefix.from === from &&
+      [...rootsWanted.keys()].every((size) => size <= from || size > prefix.to || prefix.rootAt.has(size))
+    if (usable) {
+      stack = prefix.stack
+      position = prefix.to
       previous = prefix.lastChain
+      for (const [size, root] of prefix.rootAt) rootAt.set(size, root)
     }
 
     scan: while (true) {

@@ -70,24 +70,39 @@ const tamper = (path: string, sql: string) => {
   db.close()
 }
 
+const scan = (path: string, from: number, to: number, previous: Uint8Array, workers: number, ranges = 7) =>
+  Effect.promise(async () => {
+    const parts: Array<readonly [number, Buffer]> = []
+    const result = await parallelScan(path, from, to, previous, (first, leaves) => parts.push([first, Buffer.from(leaves)]), {
+      workers,
+      ranges
+    })
+    let expected = from + 1
+    for (const [first, leaves] of parts) {
+      assert.strictEqual(first, expected)
+      expected += leaves.length / 32
+    }
+    return { result, leaves: Buffer.concat(parts.map(([, l]) => l)) }
+  })
+
 describe("parallel verification scan", () => {
   it.scoped("recomputes every leaf and checks every chain link across workers, from the start or a verified size", () =>
     Effect.gen(function* () {
       const home = yield* tempHome
       const path = yield* buildLog(home)
       const rows = stored(path)
-      for (const workers of [1, 2, 3]) {
-        const full = yield* Effect.promise(() => parallelScan(path, 0, SIZE, AuditLog.CHAIN_START, workers))
-        assert.isTrue(full.ok)
-        if (!full.ok) return
-        assert.deepStrictEqual(Buffer.from(full.leaves), Buffer.concat(rows.map((r) => r.leaf)))
-        assert.deepStrictEqual(Buffer.from(full.lastChain), rows[SIZE - 1]!.chain)
+      for (const [workers, ranges] of [[1, 1], [2, 7], [3, 16], [2, 5000]] as const) {
+        const full = yield* scan(path, 0, SIZE, AuditLog.CHAIN_START, workers, ranges)
+        assert.isTrue(full.result.ok)
+        if (!full.result.ok) return
+        assert.deepStrictEqual(full.leaves, Buffer.concat(rows.map((r) => r.leaf)))
+        assert.deepStrictEqual(Buffer.from(full.result.lastChain), rows[SIZE - 1]!.chain)
       }
-      const tail = yield* Effect.promise(() => parallelScan(path, 1000, SIZE, rows[999]!.chain, 2))
-      assert.isTrue(tail.ok)
-      if (tail.ok) assert.deepStrictEqual(Buffer.from(tail.leaves), Buffer.concat(rows.slice(1000).map((r) => r.leaf)))
-      const wrongAnchor = yield* Effect.promise(() => parallelScan(path, 1000, SIZE, rows[998]!.chain, 2))
-      assert.deepStrictEqual(wrongAnchor, { ok: false, at: 1001 })
+      const tail = yield* scan(path, 1000, SIZE, rows[999]!.chain, 2)
+      assert.isTrue(tail.result.ok)
+      assert.deepStrictEqual(tail.leaves, Buffer.concat(rows.slice(1000).map((r) => r.leaf)))
+      const wrongAnchor = yield* scan(path, 1000, SIZE, rows[998]!.chain, 2)
+      assert.deepStrictEqual(wrongAnchor.result, { ok: false, at: 1001 })
     })
   )
 
@@ -96,11 +111,11 @@ describe("parallel verification scan", () => {
       const home = yield* tempHome
       const path = yield* buildLog(home)
       tamper(path, "UPDATE entries SET bytes = CAST(replace(CAST(bytes AS TEXT), 'echo', 'ECHO') AS BLOB) WHERE seq = 2500")
-      assert.deepStrictEqual(yield* Effect.promise(() => parallelScan(path, 0, SIZE, AuditLog.CHAIN_START, 2)), { ok: false, at: 2500 })
+      assert.deepStrictEqual((yield* scan(path, 0, SIZE, AuditLog.CHAIN_START, 2)).result, { ok: false, at: 2500 })
       tamper(path, "UPDATE entries SET chain = zeroblob(32) WHERE seq = 700")
-      assert.deepStrictEqual(yield* Effect.promise(() => parallelScan(path, 0, SIZE, AuditLog.CHAIN_START, 2)), { ok: false, at: 700 })
+      assert.deepStrictEqual((yield* scan(path, 0, SIZE, AuditLog.CHAIN_START, 2)).result, { ok: false, at: 700 })
       tamper(path, "DELETE FROM entries WHERE seq = 300")
-      assert.deepStrictEqual(yield* Effect.promise(() => parallelScan(path, 0, SIZE, AuditLog.CHAIN_START, 2)), { ok: false, at: 300 })
+      assert.deepStrictEqual((yield* scan(path, 0, SIZE, AuditLog.CHAIN_START, 2)).result, { ok: false, at: 300 })
     })
   )
 
