@@ -74,12 +74,20 @@ export const parseVerifierKey = (vkey: string): VerifierKey => {
 
 /** Signs `text` (non-empty, ending in "\n", no control characters but newline) as a C2SP signed note with one line. */
 export const signNote = (text: string, name: string, secretKey: Uint8Array): string => {
+  if (secretKey.length !== 32) keyError(`secret key must be 32 bytes, got ${secretKey.length}`)
+  return signNoteWith(text, name, ed.getPublicKey(secretKey), (message) => ed.sign(message, secretKey))
+}
+
+/** Signs a note with any Ed25519 signer (e.g. node:crypto holding the key) given its public key; same output as signNote. */
+export const signNoteWith = (
+  text: string,
+  name: string,
+  publicKey: Uint8Array,
+  sign: (message: Uint8Array) => Uint8Array
+): string => {
   checkNoteText(text)
   checkKeyName(name)
-  if (secretKey.length !== 32) keyError(`secret key must be 32 bytes, got ${secretKey.length}`)
-  const publicKey = ed.getPublicKey(secretKey)
-  const signature = ed.sign(utf8.encode(text), secretKey)
-  return `${text}\n${SIG_PREFIX}${name} ${base64(concat(keyId(name, publicKey), signature))}\n`
+  return `${text}\n${SIG_PREFIX}${name} ${base64(concat(keyId(name, publicKey), sign(utf8.encode(text))))}\n`
 }
 
 /** Returns the text of `note` once the key of `vkey` signed it (strict RFC 8032); other keys' lines are ignored. */

@@ -1,12 +1,19 @@
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 
 const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length)
 
 /** SHA-256 through node:crypto (OpenSSL); a test checks it against @noble/hashes, the reference implementation. */
-export const sha256 = (bytes: Uint8Array): Uint8Array => view(createHash("sha256").update(bytes).digest())
+export const sha256 = (bytes: Uint8Array): Uint8Array => view(hash("sha256", bytes, "buffer"))
+
+let leafInput = Buffer.alloc(4096)
 
 /** RFC 6962 leaf hash: SHA-256(0x00 ‖ bytes), over the exact stored bytes. */
-export const leafHash = (bytes: Uint8Array): Uint8Array => view(createHash("sha256").update(LEAF_PREFIX).update(bytes).digest())
+export const leafHash = (bytes: Uint8Array): Uint8Array => {
+  if (bytes.length + 1 > leafInput.length) leafInput = Buffer.alloc(2 * (bytes.length + 1))
+  leafInput[0] = 0
+  leafInput.set(bytes, 1)
+  return sha256(leafInput.subarray(0, bytes.length + 1))
+}
 
 /** RFC 6962 interior node hash: SHA-256(0x01 ‖ left ‖ right). */
 export const nodeHash = (left: Uint8Array, right: Uint8Array): Uint8Array => {
@@ -254,7 +261,6 @@ export const rootFromNodes = (size: number, node: (level: number, index: number)
 }
 
 const HASH_SIZE = 32
-const LEAF_PREFIX = new Uint8Array([0])
 const TWO_32 = 4294967296
 const scratch = (() => {
   const buf = new Uint8Array(1 + 2 * HASH_SIZE)

@@ -2,12 +2,12 @@ import * as Reactivity from "@effect/experimental/Reactivity"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Context, Effect, Layer, Schema, Scope } from "effect"
-import { createHash, randomBytes } from "node:crypto"
+import { randomBytes } from "node:crypto"
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { hostname, userInfo } from "node:os"
 import { join } from "node:path"
 import { canonicalBytes } from "../domain/CanonicalJson.js"
-import { checkpointBody, keyId, parse as parseCheckpoint } from "../domain/Checkpoint.js"
+import { checkpointBody, parse as parseCheckpoint, signNoteWith } from "../domain/Checkpoint.js"
 import { type Envelope, type Event, eventParts, type Source } from "../domain/Event.js"
 import {
   CompactRange,
@@ -15,7 +15,8 @@ import {
   EMPTY_ROOT,
   inclusionProofFromNodes,
   leafHash,
-  rootFromNodes
+  rootFromNodes,
+  sha256
 } from "../domain/Merkle.js"
 import { type CheckpointRow, type EntryRow, type HeadRow, initialize } from "./AuditStore.js"
 import { Keys, type SigningKey } from "./Keys.js"
@@ -122,8 +123,13 @@ export const uuidv7 = (): string => {
 }
 
 /** Chain link: SHA-256(previous chain hash ‖ leaf hash); the first entry's previous hash is 32 zero bytes. */
-export const chainHash = (previous: Uint8Array, leaf: Uint8Array): Uint8Array =>
-  new Uint8Array(createHash("sha256").update(previous).update(leaf).digest())
+export const chainHash = (previous: Uint8Array, leaf: Uint8Array): Uint8Array => {
+  chainInput.set(previous, 0)
+  chainInput.set(leaf, 32)
+  return sha256(chainInput)
+}
+
+const chainInput = new Uint8Array(64)
 
 /** The chain hash before the first entry. */
 export const CHAIN_START = new Uint8Array(32)
@@ -428,8 +434,5 @@ export const layer = Layer.scoped(
 )
 
 /** Signs the C2SP checkpoint of a tree with the log's key (the key name is the origin). */
-export const signCheckpointWith = (key: SigningKey, size: number, root: Uint8Array): string => {
-  const body = checkpointBody({ origin: key.name, size, root, extensions: [] })
-  const signature = key.sign(new TextEncoder().encode(body))
-  return `${body}\n— ${key.name} ${Buffer.concat([keyId(key.name, key.publicKey), signature]).toString("base64")}\n`
-}
+export const signCheckpointWith = (key: SigningKey, size: number, root: Uint8Array): string =>
+  signNoteWith(checkpointBody({ origin: key.name, size, root, extensions: [] }), key.name, key.publicKey, key.sign)

@@ -60,6 +60,13 @@ export const initialize: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Ef
   const sql = yield* SqlClient.SqlClient
   yield* sql.unsafe("PRAGMA synchronous = FULL")
   yield* sql.unsafe("PRAGMA busy_timeout = 10000")
+  const present = yield* sql.unsafe<{ n: number }>(
+    "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+  )
+  if ((present[0]?.n ?? 0) > 0) {
+    const version = yield* sql.unsafe<{ value: string }>("SELECT value FROM meta WHERE key = 'schema'")
+    if (version[0]?.value === "1") return
+  }
   for (const statement of SCHEMA) yield* sql.unsafe(statement)
 })
 

@@ -1,10 +1,10 @@
 import type { SqliteClient } from "@effect/sql-sqlite-node/SqliteClient"
 import { Effect } from "effect"
-import { createHash, hash } from "node:crypto"
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { type Checkpoint, verify as verifyCheckpoint } from "../domain/Checkpoint.js"
-import { AuditError, AuditLog, CHAIN_START } from "./AuditLog.js"
+import { EMPTY_ROOT, leafHash, nodeHash } from "../domain/Merkle.js"
+import { AuditError, AuditLog, CHAIN_START, chainHash } from "./AuditLog.js"
 import type { EntryRow } from "./AuditStore.js"
 import { Keys, nodeSignatureCheck } from "./Keys.js"
 import { parallelScan } from "./ParallelScan.js"
@@ -49,27 +49,10 @@ interface VerifiedState {
 
 const sha = (hex: Uint8Array): string => `sha256:${Buffer.from(hex).toString("hex")}`
 
-const leafScratch = { buffer: Buffer.alloc(4096) }
-const pairScratch = Buffer.alloc(65)
-
-const hashLeaf = (bytes: Uint8Array): Buffer => {
-  if (bytes.length + 1 > leafScratch.buffer.length) leafScratch.buffer = Buffer.alloc(2 * (bytes.length + 1))
-  const b = leafScratch.buffer
-  b[0] = 0
-  b.set(bytes, 1)
-  return hash("sha256", b.subarray(0, bytes.length + 1), "buffer")
-}
-const hashNode = (l: Uint8Array, r: Uint8Array): Buffer => {
-  pairScratch[0] = 1
-  pairScratch.set(l, 1)
-  pairScratch.set(r, 33)
-  return hash("sha256", pairScratch, "buffer")
-}
-const hashChain = (p: Uint8Array, l: Uint8Array): Buffer => {
-  pairScratch.set(p, 0)
-  pairScratch.set(l, 32)
-  return hash("sha256", pairScratch.subarray(0, 64), "buffer")
-}
+const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.length)
+const hashLeaf = (bytes: Uint8Array): Buffer => asBuffer(leafHash(bytes))
+const hashNode = (l: Uint8Array, r: Uint8Array): Buffer => asBuffer(nodeHash(l, r))
+const hashChain = (p: Uint8Array, l: Uint8Array): Buffer => asBuffer(chainHash(p, l))
 
 /** A streaming RFC 6962 tree over node:crypto: push leaves, read the root of the prefix seen so far. */
 class Stack {
@@ -91,7 +74,7 @@ class Stack {
     }
   }
   root(): Buffer {
-    if (this.hashes.length === 0) return createHash("sha256").digest()
+    if (this.hashes.length === 0) return asBuffer(EMPTY_ROOT.slice())
     let r = this.hashes[this.hashes.length - 1]!
     for (let k = this.hashes.length - 2; k >= 0; k--) r = hashNode(this.hashes[k]!, r)
     return r

@@ -9,32 +9,11 @@ import { parseVerifierKey, verifierKey, verify as verifyCheckpoint } from "../..
 import { leafHash, rootHash, verifyConsistency, verifyInclusion } from "../../src/domain/Merkle.js"
 import { auditDbBytes, fromB64, fromSha, hex, type LoggedEntry, openRaw, ssgAsync } from "../support/audit.js"
 import { BIN, ssgAt, useCliSandbox } from "../support/cli.js"
+import { DEMO_RULES as RULES } from "../support/fixtures.js"
 
 const sb = useCliSandbox("ssg-audit")
 const { ssg, ssgWithInput } = sb
 
-const RULES = `rule no-rm {
-  priority 90
-  severity error
-  DENY execution
-  IF command REGEX "rm\\\\s+-rf\\\\s+/"
-  MESSAGE "Destructive command blocked."
-}
-
-rule log-git {
-  priority 95
-  LOG execution
-  IF command STARTS_WITH "git "
-  MESSAGE "git used"
-}
-
-rule no-env {
-  priority 90
-  DENY read
-  IF path GLOB "**/.env"
-  MESSAGE "no .env"
-}
-`
 
 /** The three tool calls of the shared 3-entry log and what each must record. */
 const CALLS = [

@@ -1,56 +1,11 @@
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { ROOT, useCliSandbox } from "../support/cli.js"
+import { DEMO_RULES as RULES } from "../support/fixtures.js"
 
 const sb = useCliSandbox("ssg-eval")
 const { ssgWithInput, write } = sb
 
-const RULES = `# demo rules
-rule no-rm {
-  priority 90
-  severity error
-  DENY execution
-  IF command REGEX "rm\\\\s+-rf\\\\s+/"
-  MESSAGE "Destructive command blocked."
-}
-
-rule log-git {
-  priority 95
-  LOG execution
-  IF command STARTS_WITH "git "
-  MESSAGE "git used"
-}
-
-rule shadow-push {
-  priority 94
-  SHADOW execution
-  IF command WORD "push"
-  MESSAGE "push seen"
-}
-
-rule ask-sudo {
-  priority 80
-  ASK execution
-  IF command STARTS_WITH "sudo "
-  MESSAGE "root"
-  PROMPT "Run \${input.command} as root?"
-}
-
-rule force-cat {
-  priority 30
-  FORCE execution
-  IF command STARTS_WITH "cat "
-  SUBSTITUTE "Use the Read tool."
-  MESSAGE "cat is slow"
-}
-
-rule no-env {
-  priority 90
-  DENY read
-  IF path GLOB "**/.env"
-  MESSAGE "no .env"
-}
-`
 
 const call = (tool: string, input: Record<string, unknown>): string => JSON.stringify({ tool, input })
 
