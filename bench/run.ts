@@ -3,17 +3,22 @@ import { runEvalBenchmarks } from "./eval.bench.js"
 
 const fmt = (n: number): string => n.toFixed(2)
 const auditSize = Number(process.env["SSG_BENCH_AUDIT_SIZE"] ?? 1_000_000)
+const suite = process.env["SSG_BENCH_SUITE"] ?? "all"
 
 console.log(`ssg benchmarks — node ${process.version}, ${process.platform}/${process.arch}`)
-console.log("")
-console.log("eval latency per call, in process (µs)")
-console.log("| rule set | rules | evaluations | p50 µs | p99 µs | mean µs | compile ms |")
-console.log("|---|---|---|---|---|---|---|")
-for (const f of runEvalBenchmarks()) {
-  console.log(`| ${f.name} | ${f.rules} | ${f.evaluations} | ${fmt(f.p50)} | ${fmt(f.p99)} | ${fmt(f.mean)} | ${fmt(f.compileMs)} |`)
+if (suite === "all" || suite === "eval") {
+  console.log("")
+  console.log("eval latency per call, in process (µs)")
+  console.log("| rule set | rules | evaluations | p50 µs | p99 µs | mean µs | compile ms |")
+  console.log("|---|---|---|---|---|---|---|")
+  for (const f of runEvalBenchmarks()) {
+    console.log(`| ${f.name} | ${f.rules} | ${f.evaluations} | ${fmt(f.p50)} | ${fmt(f.p99)} | ${fmt(f.mean)} | ${fmt(f.compileMs)} |`)
+  }
 }
-console.log("")
-console.log(`audit log (SSG_BENCH_AUDIT_SIZE=${auditSize})`)
-console.log("| measurement | result | target |")
-console.log("|---|---|---|")
-for (const f of await runAuditBenchmarks(auditSize)) console.log(`| ${f.name} | ${f.value} | ${f.target} |`)
+if (suite === "all" || suite === "audit") {
+  console.log("")
+  console.log(`audit log (SSG_BENCH_AUDIT_SIZE=${auditSize})`)
+  console.log("| measurement | result | target |")
+  console.log("|---|---|---|")
+  for (const f of await runAuditBenchmarks(auditSize)) console.log(`| ${f.name} | ${f.value} | ${f.target} |`)
+}

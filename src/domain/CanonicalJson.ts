@@ -10,28 +10,37 @@ export class CanonicalJsonError extends Error {
 }
 
 /** RFC 8785 (JCS) text of `value`: sorted keys (UTF-16 code units), no whitespace, ECMAScript number/string forms. */
-export const canonicalJson = (value: unknown): string => {
-  const out: Array<string> = []
-  write(value, "$", out, new Set())
-  return out.join("")
-}
+export const canonicalJson = (value: unknown): string => write(value, ROOT, [])
 
 /** UTF-8 bytes of `canonicalJson(value)`. */
 export const canonicalBytes = (value: unknown): Uint8Array => encoder.encode(canonicalJson(value))
 
 const encoder = new TextEncoder()
 
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-
 const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 
-const fail = (path: string, problem: string): never => {
-  throw new CanonicalJsonError(path, problem)
+interface PathStep {
+  readonly parent: PathStep | null
+  readonly key: string | number
 }
 
-const writeString = (s: string, path: string, out: Array<string>): void => {
-  if (loneSurrogate.test(s)) fail(path, "string with a lone surrogate")
-  out.push(JSON.stringify(s))
+const ROOT: PathStep = { parent: null, key: "$" }
+
+const render = (step: PathStep): string => {
+  if (step.parent === null) return String(step.key)
+  const { key } = step
+  const head = render(step.parent)
+  if (typeof key === "number") return `${head}[${key}]`
+  return identifier.test(key) ? `${head}.${key}` : `${head}[${JSON.stringify(key)}]`
+}
+
+const fail = (path: PathStep, problem: string): never => {
+  throw new CanonicalJsonError(render(path), problem)
+}
+
+const writeString = (s: string, path: PathStep): string => {
+  if (!s.isWellFormed()) fail(path, "string with a lone surrogate")
+  return JSON.stringify(s)
 }
 
 const isPlainObject = (value: object): boolean => {
@@ -39,17 +48,14 @@ const isPlainObject = (value: object): boolean => {
   return proto === Object.prototype || proto === null
 }
 
-const write = (value: unknown, path: string, out: Array<string>, ancestors: Set<object>): void => {
+const write = (value: unknown, path: PathStep, ancestors: Array<object>): string => {
   switch (typeof value) {
     case "string":
-      return writeString(value, path, out)
+      return writeString(value, path)
     case "number":
-      if (!Number.isFinite(value)) fail(path, `non-finite number ${value}`)
-      out.push(JSON.stringify(value))
-      return
+      return Number.isFinite(value) ? JSON.stringify(value) : fail(path, `non-finite number ${value}`)
     case "boolean":
-      out.push(value ? "true" : "false")
-      return
+      return value ? "true" : "false"
     case "undefined":
       return fail(path, "undefined")
     case "bigint":
@@ -59,38 +65,33 @@ const write = (value: unknown, path: string, out: Array<string>, ancestors: Set<
     case "symbol":
       return fail(path, "symbol")
   }
-  if (value === null) {
-    out.push("null")
-    return
-  }
+  if (value === null) return "null"
   const obj = value as object
-  if (ancestors.has(obj)) fail(path, "cyclic structure")
-  ancestors.add(obj)
+  if (ancestors.includes(obj)) fail(path, "cyclic structure")
+  ancestors.push(obj)
+  let out: string
   if (Array.isArray(obj)) {
-    out.push("[")
+    out = "["
     for (let i = 0; i < obj.length; i++) {
-      if (i > 0) out.push(",")
-      write(obj[i], `${path}[${i}]`, out, ancestors)
+      if (i > 0) out += ","
+      out += write(obj[i], { parent: path, key: i }, ancestors)
     }
-    out.push("]")
+    out += "]"
   } else if (isPlainObject(obj)) {
     const record = obj as Record<string, unknown>
     const keys = Object.keys(record).sort()
-    out.push("{")
-    let first = true
+    out = "{"
     for (const key of keys) {
       const child = record[key]
       if (child === undefined) continue
-      const childPath = identifier.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
-      if (!first) out.push(",")
-      first = false
-      writeString(key, childPath, out)
-      out.push(":")
-      write(child, childPath, out, ancestors)
+      const step = { parent: path, key }
+      if (out.length > 1) out += ","
+      out += writeString(key, step) + ":" + write(child, step, ancestors)
     }
-    out.push("}")
+    out += "}"
   } else {
-    fail(path, `unsupported object type ${obj.constructor?.name ?? "unknown"}`)
+    out = fail(path, `unsupported object type ${obj.constructor?.name ?? "unknown"}`)
   }
-  ancestors.delete(obj)
+  ancestors.pop()
+  return out
 }

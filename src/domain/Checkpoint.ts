@@ -41,8 +41,20 @@ export interface TlogProof {
 }
 
 /** Ed25519 signed-note key id: SHA-256(name ‖ 0x0A ‖ 0x01 ‖ publicKey)[:4]. */
-export const keyId = (name: string, publicKey: Uint8Array): Uint8Array =>
-  sha256(concat(utf8.encode(name), Uint8Array.of(0x0a, ED25519), publicKey)).slice(0, 4)
+export const keyId = (name: string, publicKey: Uint8Array): Uint8Array => {
+  if (lastKeyId !== null && lastKeyId.name === name && sameBytes(lastKeyId.publicKey, publicKey)) return lastKeyId.id.slice()
+  const id = sha256(concat(utf8.encode(name), Uint8Array.of(0x0a, ED25519), publicKey)).slice(0, 4)
+  lastKeyId = { name, publicKey: publicKey.slice(), id: id.slice() }
+  return id
+}
+
+let lastKeyId: { readonly name: string; readonly publicKey: Uint8Array; readonly id: Uint8Array } | null = null
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
 
 /** Verifier key text `<name>+<hex key id>+<base64(0x01 ‖ publicKey)>`; throws malformed-key on a bad name or key. */
 export const verifierKey = (name: string, publicKey: Uint8Array): string => {

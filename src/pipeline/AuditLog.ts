@@ -2,12 +2,12 @@ import * as Reactivity from "@effect/experimental/Reactivity"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Context, Effect, Layer, Schema, Scope } from "effect"
-import { randomBytes } from "node:crypto"
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { randomFillSync } from "node:crypto"
+import { mkdirSync } from "node:fs"
 import { hostname, userInfo } from "node:os"
 import { join } from "node:path"
 import { canonicalBytes } from "../domain/CanonicalJson.js"
-import { checkpointBody, parse as parseCheckpoint, signNoteWith } from "../domain/Checkpoint.js"
+import { checkpointBody, signNoteWith } from "../domain/Checkpoint.js"
 import { type Envelope, type Event, eventParts, type Source } from "../domain/Event.js"
 import {
   CompactRange,
@@ -18,8 +18,9 @@ import {
   rootFromNodes,
   sha256
 } from "../domain/Merkle.js"
-import { type CheckpointRow, type EntryRow, type HeadRow, initialize } from "./AuditStore.js"
+import { type CheckpointRow, type EntryRow, type HeadRow, type HotPath, initialize, openHotPath } from "./AuditStore.js"
 import { Keys, type SigningKey } from "./Keys.js"
+import { advanceLatest } from "./LatestCheckpoint.js"
 import { SsgPaths } from "./Paths.js"
 
 /** A failure of the audit log: unreadable or corrupt storage, a missing entry, a key problem. */
@@ -113,14 +114,22 @@ const storage = (e: unknown) =>
 
 /** A UUIDv7: 48 bits of Unix milliseconds, then random bits. */
 export const uuidv7 = (): string => {
-  const b = randomBytes(16)
-  const ms = Date.now()
-  b.writeUIntBE(ms, 0, 6)
-  b[6] = (b[6]! & 0x0f) | 0x70
-  b[8] = (b[8]! & 0x3f) | 0x80
-  const h = b.toString("hex")
+  if (randomOffset === randomPool.length) {
+    randomFillSync(randomPool)
+    randomOffset = 0
+  }
+  randomPool.copy(uuidBytes, 0, randomOffset, randomOffset + 16)
+  randomOffset += 16
+  uuidBytes.writeUIntBE(Date.now(), 0, 6)
+  uuidBytes[6] = (uuidBytes[6]! & 0x0f) | 0x70
+  uuidBytes[8] = (uuidBytes[8]! & 0x3f) | 0x80
+  const h = uuidBytes.toString("hex")
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
 }
+
+const randomPool = Buffer.alloc(16 * 512)
+let randomOffset = randomPool.length
+const uuidBytes = Buffer.alloc(16)
 
 /** Chain link: SHA-256(previous chain hash ‖ leaf hash); the first entry's previous hash is 32 zero bytes. */
 export const chainHash = (previous: Uint8Array, leaf: Uint8Array): Uint8Array => {
@@ -168,25 +177,36 @@ const splitBorder = (blob: Uint8Array): Array<Uint8Array> => {
   return out
 }
 
-const readLatest = (path: string): { readonly size: number; readonly root: Uint8Array } | null => {
+const headOf = (row: HeadRow): LogHead => ({
+  size: row.size,
+  root: new Uint8Array(row.root),
+  chain: new Uint8Array(row.chain),
+  note: row.note
+})
+
+const nodeOf =
+  (hot: HotPath) =>
+  (level: number, idx: number): Uint8Array => {
+    const hash = hot.node(level, idx)
+    if (hash === undefined) {
+      throw new AuditError({
+        reason: "storage",
+        message: `audit log: tree node (${level}, ${idx}) is missing (run \`ssg audit verify\`)`
+      })
+    }
+    return hash
+  }
+
+const storedRoot = (hot: HotPath, size: number): Uint8Array | null => {
   try {
-    return parseCheckpoint(readFileSync(path, "utf8"))
+    return rootFromNodes(size, nodeOf(hot))
   } catch {
     return null
   }
 }
 
-const latestSize = (path: string): number => readLatest(path)?.size ?? -1
-
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i])
-
-/** Writes the newest signed checkpoint outside the database, never replacing a larger one (temp file + rename). */
-export const writeLatest = (path: string, note: string, size: number): void => {
-  if (latestSize(path) >= size) return
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`
-  writeFileSync(tmp, note)
-  renameSync(tmp, path)
-}
+const sameBytes = (a: Uint8Array, b: Uint8Array | null): boolean =>
+  b !== null && a.length === b.length && a.every((x, i) => x === b[i])
 
 /** The AuditLog service; the database opens on first use, so commands that never touch the log never open it. */
 export const layer = Layer.scoped(
@@ -197,7 +217,7 @@ export const layer = Layer.scoped(
     const scope = yield* Effect.scope
     const path = join(home, "audit.db")
     const latestPath = join(home, "checkpoints", "latest")
-    const client = yield* Effect.cached(
+    const store = yield* Effect.cached(
       Effect.gen(function* () {
         yield* Effect.try({ try: () => mkdirSync(join(home, "checkpoints"), { recursive: true }), catch: storage })
         const sql = yield* SqliteClient.make({ filename: path }).pipe(
@@ -205,12 +225,17 @@ export const layer = Layer.scoped(
           Scope.extend(scope)
         )
         yield* initialize.pipe(Effect.provideService(SqlClient.SqlClient, sql))
-        return sql
+        const hot = yield* Effect.acquireRelease(
+          Effect.try({ try: () => openHotPath(path), catch: storage }),
+          (opened) => Effect.sync(() => opened.close())
+        ).pipe(Scope.extend(scope))
+        return { sql, hot }
       }).pipe(
         Effect.mapError(storage),
         Effect.catchAllDefect((defect) => Effect.fail(storage(defect)))
       )
     )
+    const client = Effect.map(store, (s) => s.sql)
     const signingKey = yield* Effect.cached(
       keys.loadOrCreate.pipe(Effect.mapError((e) => new AuditError({ reason: "key", message: e.message })))
     )
@@ -226,103 +251,69 @@ export const layer = Layer.scoped(
       })(),
       cwd
     }
-    const baseSource = (): Omit<Source, "client" | "session"> => machine
-
-
     const readHead = (sql: SqliteClient.SqliteClient) =>
       sql<HeadRow>`SELECT size, root, chain, border, note FROM head WHERE id = 1`.pipe(
         Effect.map((rows) => rows[0] ?? null)
       )
 
+    const appendInTransaction = (hot: HotPath, events: ReadonlyArray<Event>, source: Source, key: SigningKey) =>
+      hot.immediate(() => {
+        const head = hot.head()
+        const range =
+          head === undefined ? CompactRange.empty() : CompactRange.fromBorder(head.size, splitBorder(head.border))
+        let previous: Uint8Array = head === undefined ? CHAIN_START : head.chain
+        const appended: Array<Appended> = []
+        const now = new Date().toISOString()
+        for (const event of events) {
+          const seq = range.size + 1
+          const id = uuidv7()
+          const { type, data } = eventParts(event)
+          const bytes = canonicalBytes({ seq, id, timestamp: now, type, source, data } satisfies Envelope)
+          const leaf = leafHash(bytes)
+          const chain = chainHash(previous, leaf)
+          previous = chain
+          hot.insertEntry({ seq, id, type, recorded_at: now, bytes, leaf, chain })
+          for (const n of range.append(leaf)) if (n.level > 0) hot.insertNode(n.level, n.index, n.hash)
+          appended.push({ seq, id, leaf })
+        }
+        const size = range.size
+        const root = range.root()
+        const note = signCheckpointWith(key, size, root)
+        hot.writeHead({ size, root, chain: previous, border: Buffer.concat(range.border()), note })
+        const oldSize = head?.size ?? 0
+        if (oldSize === 0 || Math.floor(size / CHECKPOINT_INTERVAL) > Math.floor(oldSize / CHECKPOINT_INTERVAL)) {
+          hot.insertCheckpoint({ size, root, note, created_at: now })
+        }
+        return { appended, note, size, root, oldSize, oldRoot: head === undefined ? EMPTY_ROOT : head.root }
+      })
+
     const append = (events: ReadonlyArray<Event>, src: Partial<SourceInfo> = {}) =>
       Effect.gen(function* () {
         if (events.length === 0) return []
-        const sql = yield* client
+        const { hot } = yield* store
         const key: SigningKey = yield* signingKey
         const source: Source = {
-          ...baseSource(),
+          ...machine,
           log_id: key.name,
           client: src.client ?? process.env["SSG_CLIENT"] ?? "cli",
           session: src.session !== undefined ? src.session : (process.env["SSG_SESSION_ID"] ?? null)
         }
-        const before = readLatest(latestPath)
-        const result = yield* sql.withTransaction(
-          Effect.gen(function* () {
-            yield* sql`UPDATE meta SET value = value WHERE key = 'schema'`
-            const head = yield* readHead(sql)
-            const range =
-              head === null
-                ? CompactRange.empty()
-                : CompactRange.fromBorder(head.size, splitBorder(new Uint8Array(head.border)))
-            let previous: Uint8Array = head === null ? CHAIN_START : new Uint8Array(head.chain)
-            const rows: Array<Record<string, unknown>> = []
-            const nodes: Array<Record<string, unknown>> = []
-            const appended: Array<Appended> = []
-            const now = new Date().toISOString()
-            for (const event of events) {
-              const seq = range.size + 1
-              const id = uuidv7()
-              const { type, data } = eventParts(event)
-              const envelope: Envelope = { seq, id, timestamp: now, type, source, data }
-              const bytes = canonicalBytes(envelope)
-              const leaf = leafHash(bytes)
-              const chain = chainHash(previous, leaf)
-              previous = chain
-              for (const n of range.append(leaf))
-                if (n.level > 0) nodes.push({ level: n.level, idx: n.index, hash: n.hash })
-              rows.push({ seq, id, type, recorded_at: now, bytes, leaf, chain })
-              appended.push({ seq, id, leaf })
-            }
-            for (let i = 0; i < rows.length; i += 500)
-              yield* sql`INSERT INTO entries ${sql.insert(rows.slice(i, i + 500))}`
-            for (let i = 0; i < nodes.length; i += 1000)
-              yield* sql`INSERT INTO nodes ${sql.insert(nodes.slice(i, i + 1000))}`
-            const size = range.size
-            const root = range.root()
-            const note = signCheckpointWith(key, size, root)
-            const border = Buffer.concat(range.border())
-            yield* sql`INSERT INTO head (id, size, root, chain, border, note)
-              VALUES (1, ${size}, ${root}, ${previous}, ${border}, ${note})
-              ON CONFLICT (id) DO UPDATE SET size = excluded.size, root = excluded.root, chain = excluded.chain,
-              border = excluded.border, note = excluded.note`
-            const oldSize = head?.size ?? 0
-            if (oldSize === 0 || Math.floor(size / CHECKPOINT_INTERVAL) > Math.floor(oldSize / CHECKPOINT_INTERVAL)) {
-              yield* sql`INSERT INTO checkpoints (size, root, note, created_at)
-                VALUES (${size}, ${root}, ${note}, ${now})`
-            }
-            return {
-              appended,
-              note,
-              size,
-              root,
-              oldSize,
-              oldRoot: head === null ? EMPTY_ROOT : new Uint8Array(head.root)
-            }
-          })
-        )
-        const rootAt = (size: number) =>
-          size === result.oldSize
-            ? Effect.succeed(result.oldRoot)
-            : size === result.size
-              ? Effect.succeed(result.root)
-              : withNodes(sql, (node) => rootFromNodes(size, node)).pipe(Effect.orElseSucceed(() => EMPTY_ROOT))
-        const extendsLatest =
-          before === null || before.size > result.size || sameBytes(before.root, yield* rootAt(before.size))
-        if (extendsLatest) {
-          yield* Effect.try({
-            try: () => writeLatest(latestPath, result.note, result.size),
-            catch: storage
-          })
-        }
-        return result.appended
-      }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))
+        return yield* Effect.try({
+          try: () => {
+            const result = appendInTransaction(hot, events, source, key)
+            const rootAt = (size: number): Uint8Array | null =>
+              size === result.oldSize ? result.oldRoot : size === result.size ? result.root : storedRoot(hot, size)
+            advanceLatest(latestPath, result.note, result.size, (current) => sameBytes(current.root, rootAt(current.size)))
+            return result.appended
+          },
+          catch: storage
+        })
+      })
 
     const head = Effect.gen(function* () {
       const sql = yield* client
       const row = yield* readHead(sql)
-      return row === null
-        ? null
-        : { size: row.size, root: new Uint8Array(row.root), chain: new Uint8Array(row.chain), note: row.note }
+      return row === null ? null : headOf(row)
     }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))
 
     const entries = (query: EntryQuery) =>
@@ -348,81 +339,43 @@ export const layer = Layer.scoped(
         return rows[0] === undefined ? null : (yield* decodeEntries(rows))[0]!
       }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))
 
-    const nodeLookup = (sql: SqliteClient.SqliteClient, wanted: ReadonlyArray<readonly [number, number]>) =>
-      Effect.gen(function* () {
-        const map = new Map<string, Uint8Array>()
-        const leaves = wanted.filter(([level]) => level === 0).map(([, idx]) => idx + 1)
-        if (leaves.length > 0) {
-          const rows = yield* sql<{
-            seq: number
-            leaf: Uint8Array
-          }>`SELECT seq, leaf FROM entries WHERE ${sql.in("seq", leaves)}`
-          for (const r of rows) map.set(`0:${r.seq - 1}`, new Uint8Array(r.leaf))
-        }
-        const inner = wanted.filter(([level]) => level > 0)
-        if (inner.length > 0) {
-          const rows = yield* sql.unsafe<{ level: number; idx: number; hash: Uint8Array }>(
-            `SELECT level, idx, hash FROM nodes WHERE (level, idx) IN (VALUES ${inner.map(() => "(?, ?)").join(", ")})`,
-            inner.flat()
-          )
-          for (const r of rows) map.set(`${r.level}:${r.idx}`, new Uint8Array(r.hash))
-        }
-        return (level: number, idx: number): Uint8Array => {
-          const h = map.get(`${level}:${idx}`)
-          if (h === undefined) throw new Error(`missing tree node (${level}, ${idx})`)
-          return h
-        }
-      })
-
-    const withNodes = <A>(
-      sql: SqliteClient.SqliteClient,
-      compute: (node: (level: number, idx: number) => Uint8Array) => A
-    ) =>
-      Effect.gen(function* () {
-        const wanted: Array<readonly [number, number]> = []
-        compute((level, idx) => {
-          wanted.push([level, idx])
-          return EMPTY_ROOT
-        })
-        const lookup = yield* nodeLookup(sql, wanted)
-        return yield* Effect.try({ try: () => compute(lookup), catch: storage })
-      })
+    const hotRead = <A>(read: (hot: HotPath) => A) =>
+      Effect.flatMap(store, ({ hot }) =>
+        Effect.try({ try: () => read(hot), catch: (e) => (e instanceof AuditError ? e : storage(e)) })
+      )
 
     const inclusion = (seq: number) =>
-      Effect.gen(function* () {
-        const sql = yield* client
-        const h = yield* head
-        if (h === null || seq < 1 || seq > h.size) {
-          return yield* new AuditError({
-            reason: "not-found",
-            message: `no entry #${seq} (the log has ${h?.size ?? 0} entries)`
-          })
+      hotRead((hot) => {
+        const h = hot.head()
+        if (h === undefined || !Number.isSafeInteger(seq) || seq < 1 || seq > h.size) {
+          throw new AuditError({ reason: "not-found", message: `no entry #${seq} (the log has ${h?.size ?? 0} entries)` })
         }
-        const e = yield* entry(seq)
-        if (e === null)
-          return yield* new AuditError({ reason: "not-found", message: `entry #${seq} is missing from the database` })
-        const proof = yield* withNodes(sql, (node) => inclusionProofFromNodes(seq - 1, h.size, node))
-        return { entry: e, proof, head: h }
-      }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))
+        const row = hot.entry(seq)
+        if (row === undefined)
+          throw new AuditError({ reason: "not-found", message: `entry #${seq} is missing from the database` })
+        const proof = inclusionProofFromNodes(seq - 1, h.size, nodeOf(hot))
+        return { entry: decodeEntry(row), proof, head: headOf(h) }
+      })
 
     const consistency = (oldSize: number, newSize?: number) =>
-      Effect.gen(function* () {
-        const sql = yield* client
-        const h = yield* head
+      hotRead((hot) => {
+        const h = hot.head()
         const size = newSize ?? h?.size ?? 0
-        if (h === null || oldSize < 1 || oldSize > size || size > h.size) {
-          return yield* new AuditError({
+        if (h === undefined || !Number.isSafeInteger(oldSize) || !Number.isSafeInteger(size) || oldSize < 1 || oldSize > size || size > h.size) {
+          throw new AuditError({
             reason: "range",
             message: `sizes must satisfy 1 <= OLD_SIZE <= NEW_SIZE <= ${h?.size ?? 0} (got ${oldSize} and ${size})`
           })
         }
-        const { newRoot, oldRoot, proof } = yield* withNodes(sql, (node) => ({
-          proof: consistencyProofFromNodes(oldSize, size, node),
+        const node = nodeOf(hot)
+        return {
+          oldSize,
+          newSize: size,
           oldRoot: rootFromNodes(oldSize, node),
-          newRoot: rootFromNodes(size, node)
-        }))
-        return { oldSize, newSize: size, oldRoot, newRoot, proof }
-      }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))
+          newRoot: rootFromNodes(size, node),
+          proof: consistencyProofFromNodes(oldSize, size, node)
+        }
+      })
 
     const checkpoints = Effect.gen(function* () {
       const sql = yield* client

@@ -1,4 +1,5 @@
 import * as SqlClient from "@effect/sql/SqlClient"
+import Database from "better-sqlite3"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
 
@@ -96,4 +97,84 @@ export interface CheckpointRow {
   readonly root: Uint8Array
   readonly note: string
   readonly created_at: string
+}
+
+/** A row to insert into `entries`. */
+export type NewEntry = Omit<EntryRow, "bytes" | "leaf" | "chain"> & {
+  readonly bytes: Uint8Array
+  readonly leaf: Uint8Array
+  readonly chain: Uint8Array
+}
+
+/**
+ * Prepared statements on one synchronous better-sqlite3 connection (the driver under @effect/sql-sqlite-node) for the
+ * log's hot paths: the append transaction and proof node lookups, each a single synchronous call.
+ */
+export interface HotPath {
+  /** Runs `body` in a `BEGIN IMMEDIATE` transaction (waits for other writers up to the busy timeout). */
+  readonly immediate: <A>(body: () => A) => A
+  readonly head: () => HeadRow | undefined
+  readonly insertEntry: (row: NewEntry) => void
+  readonly insertNode: (level: number, idx: number, hash: Uint8Array) => void
+  readonly writeHead: (head: HeadRow) => void
+  readonly insertCheckpoint: (row: CheckpointRow) => void
+  /** The stored hash of tree node (level, idx): level 0 is the leaf hash of entry idx + 1; undefined when absent. */
+  readonly node: (level: number, idx: number) => Uint8Array | undefined
+  readonly entry: (seq: number) => EntryRow | undefined
+  readonly close: () => void
+}
+
+/** Opens the hot-path connection on an initialized audit database (synchronous=FULL, 10 s busy timeout). */
+export const openHotPath = (filename: string): HotPath => {
+  const db = new Database(filename, { timeout: 10_000 })
+  try {
+    db.pragma("journal_mode = WAL")
+    db.pragma("synchronous = FULL")
+    const head = db.prepare<[], HeadRow>("SELECT size, root, chain, border, note FROM head WHERE id = 1")
+    const insertEntry = db.prepare<[number, string, string, string, Uint8Array, Uint8Array, Uint8Array]>(
+      "INSERT INTO entries (seq, id, type, recorded_at, bytes, leaf, chain) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    )
+    const insertNode = db.prepare<[number, number, Uint8Array]>("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
+    const writeHead = db.prepare<[HeadRow]>(
+      `INSERT INTO head (id, size, root, chain, border, note) VALUES (1, @size, @root, @chain, @border, @note)
+       ON CONFLICT (id) DO UPDATE SET size = excluded.size, root = excluded.root, chain = excluded.chain,
+       border = excluded.border, note = excluded.note`
+    )
+    const insertCheckpoint = db.prepare<[CheckpointRow]>(
+      "INSERT INTO checkpoints (size, root, note, created_at) VALUES (@size, @root, @note, @created_at)"
+    )
+    const leaf = db.prepare<[number], Uint8Array>("SELECT leaf FROM entries WHERE seq = ?").pluck()
+    const inner = db.prepare<[number, number], Uint8Array>("SELECT hash FROM nodes WHERE level = ? AND idx = ?").pluck()
+    const entry = db.prepare<[number], EntryRow>(
+      "SELECT seq, id, type, recorded_at, bytes, leaf, chain FROM entries WHERE seq = ?"
+    )
+    const begin = db.prepare("BEGIN IMMEDIATE")
+    const commit = db.prepare("COMMIT")
+    const rollback = db.prepare("ROLLBACK")
+    return {
+      immediate: (body) => {
+        begin.run()
+        try {
+          const result = body()
+          commit.run()
+          return result
+        } catch (error) {
+          if (db.inTransaction) rollback.run()
+          throw error
+        }
+      },
+      head: () => head.get(),
+      insertEntry: (row) =>
+        void insertEntry.run(row.seq, row.id, row.type, row.recorded_at, row.bytes, row.leaf, row.chain),
+      insertNode: (level, idx, hash) => void insertNode.run(level, idx, hash),
+      writeHead: (row) => void writeHead.run(row),
+      insertCheckpoint: (row) => void insertCheckpoint.run(row),
+      node: (level, idx) => (level === 0 ? leaf.get(idx + 1) : inner.get(level, idx)),
+      entry: (seq) => entry.get(seq),
+      close: () => db.close()
+    }
+  } catch (error) {
+    db.close()
+    throw error
+  }
 }

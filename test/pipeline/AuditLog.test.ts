@@ -13,6 +13,7 @@ import * as AuditLog from "../../src/pipeline/AuditLog.js"
 import { verifyLog } from "../../src/pipeline/AuditVerify.js"
 import * as Keys from "../../src/pipeline/Keys.js"
 import { pathsFrom, SsgPaths } from "../../src/pipeline/Paths.js"
+import { advanceLatest } from "../../src/pipeline/LatestCheckpoint.js"
 
 interface Statement {
   readonly all: (...params: ReadonlyArray<unknown>) => Array<Record<string, unknown>>
@@ -420,9 +421,9 @@ describe("AuditLog storage", () => {
           const head = (yield* log.head)!
           assert.strictEqual(readFileSync(log.latestPath, "utf8"), head.note)
 
-          AuditLog.writeLatest(log.latestPath, oldNote, 1)
+          advanceLatest(log.latestPath, oldNote, 1)
           assert.strictEqual(readFileSync(log.latestPath, "utf8"), head.note)
-          AuditLog.writeLatest(log.latestPath, oldNote, 16)
+          advanceLatest(log.latestPath, oldNote, 16)
           assert.strictEqual(readFileSync(log.latestPath, "utf8"), head.note)
           assert.deepStrictEqual(readdirSync(join(home, "checkpoints")).sort(), ["latest"])
 
