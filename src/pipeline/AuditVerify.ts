@@ -7,7 +7,7 @@ import { EMPTY_ROOT, leafHash, nodeHash } from "../domain/Merkle.js"
 import { AuditError, AuditLog, CHAIN_START, chainHash } from "./AuditLog.js"
 import type { EntryRow } from "./AuditStore.js"
 import { Keys, nodeSignatureCheck } from "./Keys.js"
-import { parallelScan } from "./ParallelScan.js"
+import { parallelScan, type ScannedRange, type Subtree } from "./ParallelScan.js"
 import { SsgPaths } from "./Paths.js"
 
 /** The class of the first problem `ssg audit verify` finds. */
@@ -63,15 +63,23 @@ class Stack {
     this.hashes = [...border]
   }
   push(leaf: Buffer): void {
-    this.hashes.push(leaf)
-    let i = this.size
-    this.size++
-    while ((i & 1) === 1) {
+    this.pushSubtree(0, leaf)
+  }
+  /** Appends the root of a perfect subtree of 2^level leaves; the size must be a multiple of 2^level. */
+  pushSubtree(level: number, hash: Buffer): void {
+    const width = 2 ** level
+    let i = this.size / width
+    this.hashes.push(hash)
+    this.size += width
+    while (i % 2 === 1) {
       const r = this.hashes.pop()!
       const l = this.hashes.pop()!
       this.hashes.push(hashNode(l, r))
-      i >>= 1
+      i = (i - 1) / 2
     }
+  }
+  clone(): Stack {
+    return new Stack(this.size, this.hashes)
   }
   root(): Buffer {
     if (this.hashes.length === 0) return asBuffer(EMPTY_ROOT.slice())
@@ -210,7 +218,7 @@ interface Prefix {
   readonly lastChain: Uint8Array
 }
 
-/** Logs at least this much longer than the verified state are scanned by worker threads first. */
+/** Logs at least this much longer than the verified state are scanned on worker threads (shorter ones in this thread). */
 export const PARALLEL_MIN = 50_000
 
 const scanPrefix = (
@@ -224,7 +232,7 @@ const scanPrefix = (
     const from = state?.size ?? 0
     const rows = yield* sql`SELECT MAX(seq) FROM entries`.values
     const to = Number(rows[0]?.[0] ?? 0)
-    if (to - from < minimum) return null
+    if (to <= from) return null
     const retained = yield* sql`SELECT size FROM checkpoints UNION SELECT size FROM head`.values
     const sizes = new Set<number>([...retained.map((r) => Number(r[0])), ...(latestNote !== null ? [safeSize(latestNote)] : [])])
     const stack = new Stack(
@@ -232,15 +240,20 @@ const scanPrefix = (
       (state?.border ?? []).map((h) => Buffer.from(h, "base64"))
     )
     const rootAt = new Map<number, Buffer>()
-    const onLeaves = (_first: number, leaves: Uint8Array) => {
-      const all = Buffer.from(leaves.buffer, leaves.byteOffset, leaves.length)
-      for (let k = 0; k < all.length; k += 32) {
-        stack.push(all.subarray(k, k + 32))
-        if (sizes.has(stack.size)) rootAt.set(stack.size, stack.root())
-      }
+    const extend = (base: Stack, subtrees: ReadonlyArray<Subtree>) => {
+      for (const t of subtrees) base.pushSubtree(t.level, asBuffer(t.hash))
+      return base
+    }
+    const onRange = (range: ScannedRange) => {
+      for (const [size, subtrees] of range.at) rootAt.set(size, extend(stack.clone(), subtrees).root())
+      extend(stack, range.subtrees)
     }
     const previous = state === null ? CHAIN_START : Buffer.from(state.chain, "base64")
-    const result = yield* Effect.tryPromise(() => parallelScan(path, from, to, previous, onLeaves)).pipe(
+    const wanted = [...sizes].filter((s) => s > from && s <= to)
+    const workers = to - from >= minimum ? 2 : 0
+    const result = yield* Effect.tryPromise(() =>
+      parallelScan(path, from, to, previous, wanted, onRange, { workers })
+    ).pipe(
       Effect.orElseSucceed(() => null)
     )
     return result !== null && result.ok && stack.size === to ? { from, to, stack, rootAt, lastChain: result.lastChain } : null

@@ -1,69 +1,190 @@
+import { hash } from "node:crypto"
 import { createRequire } from "node:module"
 import { Worker } from "node:worker_threads"
+
+/** A perfect subtree of 2^level leaves, given by its root hash. */
+export interface Subtree {
+  readonly level: number
+  readonly hash: Uint8Array
+}
+
+/** One scanned range `[first, last]`: its compact range, and the compact range of `[first, s]` for each wanted size s. */
+export interface ScannedRange {
+  readonly first: number
+  readonly last: number
+  readonly subtrees: ReadonlyArray<Subtree>
+  readonly at: ReadonlyMap<number, ReadonlyArray<Subtree>>
+}
 
 /** What a parallel scan found: every leaf recomputed and every chain link checked, or the first seq that needs a closer look. */
 export type ScanResult = { readonly ok: true; readonly lastChain: Uint8Array } | { readonly ok: false; readonly at: number }
 
-type RangeResult =
-  | { readonly ok: true; readonly first: number; readonly leaves: Uint8Array; readonly lastChain: Uint8Array }
+/** What scanning one range found (the shape posted by a worker). */
+export type RangeResult =
+  | {
+      readonly ok: true
+      readonly first: number
+      readonly last: number
+      readonly lastChain: Uint8Array
+      readonly levels: Array<number>
+      readonly hashes: Uint8Array
+      readonly snapshots: Array<[number, Array<number>, Uint8Array]>
+    }
   | { readonly ok: false; readonly first: number; readonly at: number }
+
+/** One range to scan: entries `[first, last]`, the verified chain hash before it (or null: read it), the wanted sizes. */
+export interface RangeTask {
+  readonly first: number
+  readonly last: number
+  readonly previous: Uint8Array | null
+  readonly wanted: ReadonlyArray<number>
+}
+
+interface ScanDatabase {
+  readonly pragma: (source: string) => unknown
+  readonly prepare: (sql: string) => {
+    readonly raw: (on: boolean) => {
+      readonly get: (...params: ReadonlyArray<unknown>) => ReadonlyArray<unknown> | undefined
+      readonly iterate: (...params: ReadonlyArray<unknown>) => IterableIterator<ReadonlyArray<unknown>>
+    }
+  }
+}
+
+type Sha256 = (algorithm: "sha256", data: Uint8Array, encoding: "buffer") => Buffer
+
+/**
+ * Scans one range on an open better-sqlite3 connection: recomputes each leaf, checks it and the chain link against the
+ * stored hashes, and folds the leaves into the range's compact range. Self-contained (its source text also runs on
+ * worker threads): it uses only its arguments and `Buffer`.
+ */
+export function scanRange(db: ScanDatabase, hash: Sha256, task: RangeTask): RangeResult {
+  const { first, last, wanted } = task
+  db.pragma("mmap_size = 4294967296")
+  const rows = db
+    .prepare("SELECT seq, bytes, leaf, chain FROM entries WHERE seq >= ? AND seq <= ? ORDER BY seq")
+    .raw(true)
+  let previous: Buffer
+  if (task.previous !== null) previous = Buffer.from(task.previous)
+  else {
+    const row = db.prepare("SELECT chain FROM entries WHERE seq = ?").raw(true).get(first - 1)
+    previous = row === undefined ? Buffer.alloc(32) : (row[0] as Buffer)
+  }
+  const pair = Buffer.alloc(64)
+  const node = Buffer.alloc(65)
+  node[0] = 1
+  let scratch = Buffer.alloc(4096)
+  const levels: Array<number> = []
+  const hashes: Array<Buffer> = []
+  const snapshots: Array<[number, Array<number>, Uint8Array]> = []
+  const pack = (): [Array<number>, Uint8Array] => {
+    const out = Buffer.alloc(32 * hashes.length)
+    for (let k = 0; k < hashes.length; k++) hashes[k]!.copy(out, 32 * k)
+    return [levels.slice(), out]
+  }
+  let w = 0
+  let expected = first
+  for (const row of rows.iterate(first, last)) {
+    const seq = row[0] as number
+    const bytes = row[1] as Buffer
+    if (seq !== expected) return { ok: false, first, at: expected }
+    if (bytes.length + 1 > scratch.length) scratch = Buffer.alloc(2 * (bytes.length + 1))
+    scratch[0] = 0
+    bytes.copy(scratch, 1)
+    const computed = hash("sha256", scratch.subarray(0, bytes.length + 1), "buffer")
+    if (!computed.equals(row[2] as Buffer)) return { ok: false, first, at: seq }
+    previous.copy(pair, 0)
+    computed.copy(pair, 32)
+    const chain = row[3] as Buffer
+    if (!hash("sha256", pair, "buffer").equals(chain)) return { ok: false, first, at: seq }
+    previous = chain
+    let level = 0
+    let index = seq - 1
+    let h = computed
+    while (hashes.length > 0 && levels[levels.length - 1] === level && index % 2 === 1) {
+      hashes.pop()!.copy(node, 1)
+      h.copy(node, 33)
+      h = hash("sha256", node, "buffer")
+      levels.pop()
+      level++
+      index = (index - 1) / 2
+    }
+    levels.push(level)
+    hashes.push(h)
+    while (w < wanted.length && wanted[w]! < seq) w++
+    if (w < wanted.length && wanted[w] === seq) snapshots.push([seq, ...pack()])
+    expected++
+  }
+  if (expected !== last + 1) return { ok: false, first, at: expected }
+  const [finalLevels, finalHashes] = pack()
+  return { ok: true, first, last, lastChain: previous, levels: finalLevels, hashes: finalHashes, snapshots }
+}
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads")
 const { hash } = require("node:crypto")
 const Database = require(workerData.sqlite)
 const db = new Database(workerData.db, { readonly: true, fileMustExist: true })
-const anchor = db.prepare("SELECT chain FROM entries WHERE seq = ?").raw(true)
-const rows = db.prepare("SELECT seq, bytes, leaf, chain FROM entries WHERE seq >= ? AND seq <= ? ORDER BY seq").raw(true)
-const pair = Buffer.alloc(64)
-let scratch = Buffer.alloc(4096)
+const scanRange = ${scanRange.toString()}
 parentPort.on("message", (task) => {
   if (task === null) { db.close(); parentPort.close(); return }
-  const { first, last } = task
-  let previous = task.previous ? Buffer.from(task.previous) : null
-  if (previous === null) {
-    const row = anchor.get(first - 1)
-    previous = row ? row[0] : Buffer.alloc(32)
-  }
-  const leaves = Buffer.alloc(32 * (last - first + 1))
-  let expected = first
-  let problem = 0
-  for (const [seq, bytes, leaf, chain] of rows.iterate(first, last)) {
-    if (seq !== expected) { problem = expected; break }
-    if (bytes.length + 1 > scratch.length) scratch = Buffer.alloc(2 * (bytes.length + 1))
-    scratch[0] = 0
-    bytes.copy(scratch, 1)
-    const computed = hash("sha256", scratch.subarray(0, bytes.length + 1), "buffer")
-    if (!computed.equals(leaf)) { problem = seq; break }
-    previous.copy(pair, 0)
-    computed.copy(pair, 32)
-    if (!hash("sha256", pair, "buffer").equals(chain)) { problem = seq; break }
-    computed.copy(leaves, 32 * (seq - first))
-    previous = chain
-    expected++
-  }
-  if (problem === 0 && expected !== last + 1) problem = expected
-  if (problem !== 0) parentPort.postMessage({ ok: false, first, at: problem })
-  else parentPort.postMessage({ ok: true, first, leaves, lastChain: previous }, [leaves.buffer])
+  const result = scanRange(db, hash, task)
+  parentPort.postMessage(result, result.ok ? [result.hashes.buffer] : [])
 })
 `
 
 const sqlitePath = (): string => createRequire(import.meta.url).resolve("better-sqlite3")
 
+const subtrees = (levels: ReadonlyArray<number>, hashes: Uint8Array): Array<Subtree> =>
+  levels.map((level, k) => ({ level, hash: hashes.subarray(32 * k, 32 * k + 32) }))
+
+const scanned = (r: Extract<RangeResult, { ok: true }>): ScannedRange => ({
+  first: r.first,
+  last: r.last,
+  subtrees: subtrees(r.levels, r.hashes),
+  at: new Map(r.snapshots.map(([s, levels, hashes]) => [s, subtrees(levels, hashes)]))
+})
+
+const scanHere = (db: string, task: RangeTask, onRange: (range: ScannedRange) => void): ScanResult => {
+  const Database = createRequire(import.meta.url)("better-sqlite3") as new (
+    path: string,
+    options: { readonly readonly: boolean; readonly fileMustExist: boolean }
+  ) => ScanDatabase & { readonly close: () => void }
+  const connection = new Database(db, { readonly: true, fileMustExist: true })
+  try {
+    const result = scanRange(connection, hash, task)
+    if (!result.ok) return { ok: false, at: result.at }
+    onRange(scanned(result))
+    return { ok: true, lastChain: result.lastChain }
+  } finally {
+    connection.close()
+  }
+}
+
 /**
- * Recomputes the leaves of entries `[from + 1, to]` and checks every chain link on worker threads, each reading the
- * database through its own read-only connection; `previous` is the verified chain hash of entry `from`. Verified
- * leaves are handed to `onLeaves` in order (first seq, 32-byte hashes) while later ranges are still being scanned.
+ * Recomputes the leaves of entries `[from + 1, to]`, checks every chain link and hashes the Merkle tree over them,
+ * reading the database through read-only connections: on `workers` threads (default 2) over `ranges` ranges, or in
+ * this thread with `workers: 0`; `previous` is the verified chain hash of entry `from`. Ranges reach `onRange` in
+ * order (with the compact ranges at the `wanted` sizes inside them) while later ranges are still being scanned.
  */
 export const parallelScan = (
   db: string,
   from: number,
   to: number,
   previous: Uint8Array,
-  onLeaves: (first: number, leaves: Uint8Array) => void,
+  wanted: ReadonlyArray<number>,
+  onRange: (range: ScannedRange) => void,
   options: { readonly workers?: number; readonly ranges?: number } = {}
 ): Promise<ScanResult> =>
   new Promise((resolve, reject) => {
+    const sortedWanted = [...wanted].sort((x, y) => x - y)
+    if (to <= from) return resolve({ ok: true, lastChain: previous })
+    if (options.workers === 0) {
+      try {
+        return resolve(scanHere(db, { first: from + 1, last: to, previous, wanted: sortedWanted }, onRange))
+      } catch (error) {
+        return reject(error)
+      }
+    }
     const count = to - from
     const rangeCount = Math.max(1, Math.min(options.ranges ?? 16, count))
     const size = Math.ceil(count / rangeCount)
@@ -87,7 +208,8 @@ export const parallelScan = (
     const dispatch = (worker: Worker) => {
       if (next >= ranges.length) return
       const [first, last] = ranges[next]!
-      worker.postMessage({ first, last, previous: next === 0 ? Buffer.from(previous) : null })
+      const inRange = sortedWanted.filter((s) => s >= first && s <= last)
+      worker.postMessage({ first, last, wanted: inRange, previous: next === 0 ? Buffer.from(previous) : null })
       next++
     }
     const deliver = () => {
@@ -95,7 +217,7 @@ export const parallelScan = (
         const r = done.get(ranges[delivered]![0])
         if (r === undefined) return
         if (!r.ok) return stop({ ok: false, at: r.at })
-        onLeaves(r.first, r.leaves)
+        onRange(scanned(r))
         done.delete(r.first)
         delivered++
         if (delivered === ranges.length) return stop({ ok: true, lastChain: r.lastChain })
@@ -111,5 +233,4 @@ export const parallelScan = (
       worker.once("exit", (code) => stop(new Error(`verification worker exited early (code ${code})`)))
       dispatch(worker)
     }
-    if (ranges.length === 0) stop({ ok: true, lastChain: previous })
   })

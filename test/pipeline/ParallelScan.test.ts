@@ -5,10 +5,11 @@ import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { EvalDecided } from "../../src/domain/Event.js"
+import * as Merkle from "../../src/domain/Merkle.js"
 import * as AuditLog from "../../src/pipeline/AuditLog.js"
 import { verifyLog } from "../../src/pipeline/AuditVerify.js"
 import * as Keys from "../../src/pipeline/Keys.js"
-import { parallelScan } from "../../src/pipeline/ParallelScan.js"
+import { parallelScan, type Subtree } from "../../src/pipeline/ParallelScan.js"
 import { pathsFrom, SsgPaths } from "../../src/pipeline/Paths.js"
 
 interface Database {
@@ -70,23 +71,59 @@ const tamper = (path: string, sql: string) => {
   db.close()
 }
 
+const WANTED = [1, 2, 255, 256, 257, 1000, 1001, 1500, 2047, 2048, 2049, 2999, SIZE]
+
 const scan = (path: string, from: number, to: number, previous: Uint8Array, workers: number, ranges = 7) =>
   Effect.promise(async () => {
-    const parts: Array<readonly [number, Buffer]> = []
-    const result = await parallelScan(path, from, to, previous, (first, leaves) => parts.push([first, Buffer.from(leaves)]), {
-      workers,
-      ranges
-    })
-    let expected = from + 1
-    for (const [first, leaves] of parts) {
-      assert.strictEqual(first, expected)
-      expected += leaves.length / 32
+    const leaves = stored(path).map((r) => new Uint8Array(r.leaf))
+    const range = Merkle.CompactRange.empty()
+    for (const leaf of leaves.slice(0, from)) range.append(leaf)
+    const border = [...range.border()]
+    let size = from
+    const roots = new Map<number, Uint8Array>()
+    const fold = (subtrees: ReadonlyArray<Subtree>, base: Array<Uint8Array>, baseSize: number) => {
+      let all = [...base]
+      let n = baseSize
+      for (const t of subtrees) {
+        assert.strictEqual(n % 2 ** t.level, 0)
+        all.push(t.hash)
+        let i = n / 2 ** t.level
+        n += 2 ** t.level
+        while (i % 2 === 1) {
+          const r = all.pop()!
+          const l = all.pop()!
+          all = [...all, Merkle.nodeHash(l, r)]
+          i = (i - 1) / 2
+        }
+      }
+      return { border: all, size: n }
     }
-    return { result, leaves: Buffer.concat(parts.map(([, l]) => l)) }
+    const rootOf = (b: ReadonlyArray<Uint8Array>, n: number) =>
+      n === 0 ? Merkle.EMPTY_ROOT : Merkle.CompactRange.fromBorder(n, b).root()
+    const result = await parallelScan(path, from, to, previous, WANTED, (scanned) => {
+      assert.strictEqual(scanned.first, size + 1)
+      for (const [at, subtrees] of scanned.at) {
+        const f = fold(subtrees, border, size)
+        assert.strictEqual(f.size, at)
+        roots.set(at, rootOf(f.border, f.size))
+      }
+      const f = fold(scanned.subtrees, border, size)
+      assert.strictEqual(f.size, scanned.last)
+      border.splice(0, border.length, ...f.border)
+      size = f.size
+    }, { workers, ranges })
+    return { result, size, root: rootOf(border, size), roots, leaves }
   })
 
+const checkRoots = (s: { size: number; root: Uint8Array; roots: Map<number, Uint8Array>; leaves: Array<Uint8Array> }, from: number) => {
+  assert.deepStrictEqual(s.root, Merkle.rootHash(s.leaves.slice(0, s.size)))
+  const expected = WANTED.filter((w) => w > from && w <= s.size)
+  assert.deepStrictEqual([...s.roots.keys()].sort((a, b) => a - b), expected)
+  for (const w of expected) assert.deepStrictEqual(s.roots.get(w), Merkle.rootHash(s.leaves.slice(0, w)), `root at ${w}`)
+}
+
 describe("parallel verification scan", () => {
-  it.scoped("recomputes every leaf and checks every chain link across workers, from the start or a verified size", () =>
+  it.scoped("recomputes every leaf, checks every chain link and hashes the tree across workers, from the start or a verified size", () =>
     Effect.gen(function* () {
       const home = yield* tempHome
       const path = yield* buildLog(home)
@@ -95,12 +132,13 @@ describe("parallel verification scan", () => {
         const full = yield* scan(path, 0, SIZE, AuditLog.CHAIN_START, workers, ranges)
         assert.isTrue(full.result.ok)
         if (!full.result.ok) return
-        assert.deepStrictEqual(full.leaves, Buffer.concat(rows.map((r) => r.leaf)))
+        assert.strictEqual(full.size, SIZE)
+        checkRoots(full, 0)
         assert.deepStrictEqual(Buffer.from(full.result.lastChain), rows[SIZE - 1]!.chain)
       }
       const tail = yield* scan(path, 1000, SIZE, rows[999]!.chain, 2)
       assert.isTrue(tail.result.ok)
-      assert.deepStrictEqual(tail.leaves, Buffer.concat(rows.slice(1000).map((r) => r.leaf)))
+      checkRoots(tail, 1000)
       const wrongAnchor = yield* scan(path, 1000, SIZE, rows[998]!.chain, 2)
       assert.deepStrictEqual(wrongAnchor.result, { ok: false, at: 1001 })
     })
