@@ -1,7 +1,8 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { readFileSync } from "node:fs"
-import { Keys, verifySignature } from "../pipeline/Keys.js"
+import { Keys } from "../pipeline/Keys.js"
+import { verifySignature } from "../pipeline/SigningKey.js"
 import { Finding, UsageError } from "./finding.js"
 
 const readStdin = Effect.try({

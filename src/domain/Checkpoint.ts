@@ -1,6 +1,9 @@
 import * as ed from "@noble/ed25519"
-import { sha256, sha512 } from "@noble/hashes/sha2.js"
+import { sha512 } from "@noble/hashes/sha2.js"
 import { Schema } from "effect"
+import { base64, ED25519, formatSignedNote, keyId, SIG_PREFIX, verifierKeyText } from "./NoteFormat.js"
+
+export { keyId } from "./NoteFormat.js"
 
 ed.hashes.sha512 ??= sha512
 
@@ -40,27 +43,11 @@ export interface TlogProof {
   readonly extra: Uint8Array | null
 }
 
-/** Ed25519 signed-note key id: SHA-256(name ‖ 0x0A ‖ 0x01 ‖ publicKey)[:4]. */
-export const keyId = (name: string, publicKey: Uint8Array): Uint8Array => {
-  if (lastKeyId !== null && lastKeyId.name === name && sameBytes(lastKeyId.publicKey, publicKey)) return lastKeyId.id.slice()
-  const id = sha256(concat(utf8.encode(name), Uint8Array.of(0x0a, ED25519), publicKey)).slice(0, 4)
-  lastKeyId = { name, publicKey: publicKey.slice(), id: id.slice() }
-  return id
-}
-
-let lastKeyId: { readonly name: string; readonly publicKey: Uint8Array; readonly id: Uint8Array } | null = null
-
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
 /** Verifier key text `<name>+<hex key id>+<base64(0x01 ‖ publicKey)>`; throws malformed-key on a bad name or key. */
 export const verifierKey = (name: string, publicKey: Uint8Array): string => {
   checkKeyName(name)
   checkPublicKeyLength(publicKey)
-  return `${name}+${hex(keyId(name, publicKey))}+${base64(concat(Uint8Array.of(ED25519), publicKey))}`
+  return verifierKeyText(name, publicKey)
 }
 
 /** Parses an Ed25519 verifier key; throws malformed-key on any malformation, including a key id that does not match. */
@@ -99,7 +86,7 @@ export const signNoteWith = (
 ): string => {
   checkNoteText(text)
   checkKeyName(name)
-  return `${text}\n${SIG_PREFIX}${name} ${base64(concat(keyId(name, publicKey), sign(utf8.encode(text))))}\n`
+  return formatSignedNote(text, name, publicKey, sign)
 }
 
 /** Returns the text of `note` once the key of `vkey` signed it (strict RFC 8032); other keys' lines are ignored. */
@@ -204,8 +191,6 @@ export type SignatureCheck = (signature: Uint8Array, message: Uint8Array, public
 export const strictEd25519: SignatureCheck = (signature, message, publicKey) =>
   ed.verify(signature, message, publicKey, { zip215: false })
 
-const ED25519 = 0x01
-const SIG_PREFIX = "\u2014 "
 const MAX_SIGNATURES = 100
 const MAX_PROOF_HASHES = 63
 const PROOF_HEADER = "c2sp.org/tlog-proof@v1"
@@ -312,9 +297,6 @@ const isUsablePoint = (publicKey: Uint8Array): boolean => {
   }
 }
 
-const base64 = (bytes: Uint8Array): string =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64")
-
 const decodeBase64 = (text: string): Uint8Array | null => {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return null
   const buf = Buffer.from(text, "base64")
@@ -323,15 +305,5 @@ const decodeBase64 = (text: string): Uint8Array | null => {
 }
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex")
-
-const concat = (...parts: Array<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i])

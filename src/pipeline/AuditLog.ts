@@ -1,26 +1,16 @@
 import * as Reactivity from "@effect/experimental/Reactivity"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
-import * as SqlClient from "@effect/sql/SqlClient"
 import { Context, Effect, Layer, Schema, Scope } from "effect"
-import { randomFillSync } from "node:crypto"
 import { mkdirSync } from "node:fs"
-import { hostname, userInfo } from "node:os"
 import { join } from "node:path"
-import { canonicalBytes } from "../domain/CanonicalJson.js"
-import { checkpointBody, signNoteWith } from "../domain/Checkpoint.js"
-import { type Envelope, type Event, eventParts, type Source } from "../domain/Event.js"
-import {
-  CompactRange,
-  consistencyProofFromNodes,
-  EMPTY_ROOT,
-  inclusionProofFromNodes,
-  leafHash,
-  rootFromNodes,
-  sha256
-} from "../domain/Merkle.js"
-import { type CheckpointRow, type EntryRow, type HeadRow, type HotPath, initialize, openHotPath } from "./AuditStore.js"
-import { Keys, type SigningKey } from "./Keys.js"
-import { advanceLatest } from "./LatestCheckpoint.js"
+import { type Envelope, type Event, eventParts } from "../domain/Event.js"
+import { consistencyProofFromNodes, inclusionProofFromNodes, rootFromNodes } from "../domain/Merkle.js"
+import { type CheckpointRow, type EntryRow, type HeadRow, type HotPath, openHotPath } from "./AuditStore.js"
+import { Keys } from "./Keys.js"
+import { type Appended, appendEvents, eventSource, type SourceInfo } from "./LogWriter.js"
+import type { SigningKey } from "./SigningKey.js"
+
+export type { Appended, SourceInfo } from "./LogWriter.js"
 import { SsgPaths } from "./Paths.js"
 
 /** A failure of the audit log: unreadable or corrupt storage, a missing entry, a key problem. */
@@ -41,13 +31,6 @@ export interface StoredEntry {
   readonly envelope: Envelope
 }
 
-/** What an append returns per event. */
-export interface Appended {
-  readonly seq: number
-  readonly id: string
-  readonly leaf: Uint8Array
-}
-
 /** The signed head of the log after an append: size, root and the C2SP signed checkpoint. */
 export interface LogHead {
   readonly size: number
@@ -62,12 +45,6 @@ export interface EntryQuery {
   readonly type?: string
   readonly limit?: number
   readonly afterSeq?: number
-}
-
-/** Where appended events say they come from (client and session from the environment). */
-export interface SourceInfo {
-  readonly client: string
-  readonly session: string | null
 }
 
 /** The append-only, hash-chained Merkle audit log in `$SSG_HOME/audit.db`. */
@@ -106,42 +83,8 @@ export class AuditLog extends Context.Tag("ssg/AuditLog")<
   }
 >() {}
 
-/** How many entries apart the retained checkpoints are at most (every transaction still signs the head). */
-export const CHECKPOINT_INTERVAL = 256
-
 const storage = (e: unknown) =>
   new AuditError({ reason: "storage", message: `audit log: ${e instanceof Error ? e.message : String(e)}` })
-
-/** A UUIDv7: 48 bits of Unix milliseconds, then random bits. */
-export const uuidv7 = (): string => {
-  if (randomOffset === randomPool.length) {
-    randomFillSync(randomPool)
-    randomOffset = 0
-  }
-  randomPool.copy(uuidBytes, 0, randomOffset, randomOffset + 16)
-  randomOffset += 16
-  uuidBytes.writeUIntBE(Date.now(), 0, 6)
-  uuidBytes[6] = (uuidBytes[6]! & 0x0f) | 0x70
-  uuidBytes[8] = (uuidBytes[8]! & 0x3f) | 0x80
-  const h = uuidBytes.toString("hex")
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
-}
-
-const randomPool = Buffer.alloc(16 * 512)
-let randomOffset = randomPool.length
-const uuidBytes = Buffer.alloc(16)
-
-/** Chain link: SHA-256(previous chain hash ‖ leaf hash); the first entry's previous hash is 32 zero bytes. */
-export const chainHash = (previous: Uint8Array, leaf: Uint8Array): Uint8Array => {
-  chainInput.set(previous, 0)
-  chainInput.set(leaf, 32)
-  return sha256(chainInput)
-}
-
-const chainInput = new Uint8Array(64)
-
-/** The chain hash before the first entry. */
-export const CHAIN_START = new Uint8Array(32)
 
 const decodeEntry = (row: EntryRow): StoredEntry => ({
   seq: row.seq,
@@ -171,12 +114,6 @@ const parseEnvelope = (row: EntryRow): Envelope => {
 const decodeEntries = (rows: ReadonlyArray<EntryRow>) =>
   Effect.try({ try: () => rows.map(decodeEntry), catch: (e) => (e instanceof AuditError ? e : storage(e)) })
 
-const splitBorder = (blob: Uint8Array): Array<Uint8Array> => {
-  const out: Array<Uint8Array> = []
-  for (let i = 0; i < blob.length; i += 32) out.push(new Uint8Array(blob.subarray(i, i + 32)))
-  return out
-}
-
 const headOf = (row: HeadRow): LogHead => ({
   size: row.size,
   root: new Uint8Array(row.root),
@@ -197,17 +134,6 @@ const nodeOf =
     return hash
   }
 
-const storedRoot = (hot: HotPath, size: number): Uint8Array | null => {
-  try {
-    return rootFromNodes(size, nodeOf(hot))
-  } catch {
-    return null
-  }
-}
-
-const sameBytes = (a: Uint8Array, b: Uint8Array | null): boolean =>
-  b !== null && a.length === b.length && a.every((x, i) => x === b[i])
-
 /** The AuditLog service; the database opens on first use, so commands that never touch the log never open it. */
 export const layer = Layer.scoped(
   AuditLog,
@@ -220,15 +146,15 @@ export const layer = Layer.scoped(
     const store = yield* Effect.cached(
       Effect.gen(function* () {
         yield* Effect.try({ try: () => mkdirSync(join(home, "checkpoints"), { recursive: true }), catch: storage })
-        const sql = yield* SqliteClient.make({ filename: path }).pipe(
-          Effect.provide(Reactivity.layer),
-          Scope.extend(scope)
-        )
-        yield* initialize.pipe(Effect.provideService(SqlClient.SqlClient, sql))
         const hot = yield* Effect.acquireRelease(
           Effect.try({ try: () => openHotPath(path), catch: storage }),
           (opened) => Effect.sync(() => opened.close())
         ).pipe(Scope.extend(scope))
+        const sql = yield* SqliteClient.make({ filename: path }).pipe(
+          Effect.provide(Reactivity.layer),
+          Scope.extend(scope)
+        )
+        yield* sql.unsafe("PRAGMA busy_timeout = 10000")
         return { sql, hot }
       }).pipe(
         Effect.mapError(storage),
@@ -239,73 +165,19 @@ export const layer = Layer.scoped(
     const signingKey = yield* Effect.cached(
       keys.loadOrCreate.pipe(Effect.mapError((e) => new AuditError({ reason: "key", message: e.message })))
     )
-    const machine: Omit<Source, "client" | "session"> = {
-      log_id: "",
-      host: hostname(),
-      user: (() => {
-        try {
-          return userInfo().username
-        } catch {
-          return process.env["USER"] ?? "unknown"
-        }
-      })(),
-      cwd
-    }
     const readHead = (sql: SqliteClient.SqliteClient) =>
       sql<HeadRow>`SELECT size, root, chain, border, note FROM head WHERE id = 1`.pipe(
         Effect.map((rows) => rows[0] ?? null)
       )
-
-    const appendInTransaction = (hot: HotPath, events: ReadonlyArray<Event>, source: Source, key: SigningKey) =>
-      hot.immediate(() => {
-        const head = hot.head()
-        const range =
-          head === undefined ? CompactRange.empty() : CompactRange.fromBorder(head.size, splitBorder(head.border))
-        let previous: Uint8Array = head === undefined ? CHAIN_START : head.chain
-        const appended: Array<Appended> = []
-        const now = new Date().toISOString()
-        for (const event of events) {
-          const seq = range.size + 1
-          const id = uuidv7()
-          const { type, data } = eventParts(event)
-          const bytes = canonicalBytes({ seq, id, timestamp: now, type, source, data } satisfies Envelope)
-          const leaf = leafHash(bytes)
-          const chain = chainHash(previous, leaf)
-          previous = chain
-          hot.insertEntry({ seq, id, type, recorded_at: now, bytes, leaf, chain })
-          for (const n of range.append(leaf)) if (n.level > 0) hot.insertNode(n.level, n.index, n.hash)
-          appended.push({ seq, id, leaf })
-        }
-        const size = range.size
-        const root = range.root()
-        const note = signCheckpointWith(key, size, root)
-        hot.writeHead({ size, root, chain: previous, border: Buffer.concat(range.border()), note })
-        const oldSize = head?.size ?? 0
-        if (oldSize === 0 || Math.floor(size / CHECKPOINT_INTERVAL) > Math.floor(oldSize / CHECKPOINT_INTERVAL)) {
-          hot.insertCheckpoint({ size, root, note, created_at: now })
-        }
-        return { appended, note, size, root, oldSize, oldRoot: head === undefined ? EMPTY_ROOT : head.root }
-      })
 
     const append = (events: ReadonlyArray<Event>, src: Partial<SourceInfo> = {}) =>
       Effect.gen(function* () {
         if (events.length === 0) return []
         const { hot } = yield* store
         const key: SigningKey = yield* signingKey
-        const source: Source = {
-          ...machine,
-          log_id: key.name,
-          client: src.client ?? process.env["SSG_CLIENT"] ?? "cli",
-          session: src.session !== undefined ? src.session : (process.env["SSG_SESSION_ID"] ?? null)
-        }
+        const source = eventSource(key, { cwd, ...src })
         return yield* Effect.try({
-          try: () => {
-            const result = appendInTransaction(hot, events, source, key)
-            const rootAt = (size: number): Uint8Array | null =>
-              size === result.oldSize ? result.oldRoot : size === result.size ? result.root : storedRoot(hot, size)
-            advanceLatest(latestPath, result.note, result.size, (current) => sameBytes(current.root, rootAt(current.size)))
-            return result.appended
-          },
+          try: () => appendEvents(hot, events.map(eventParts), source, key, latestPath),
           catch: storage
         })
       })
@@ -385,7 +257,3 @@ export const layer = Layer.scoped(
     return { path, latestPath, append, head, entries, entry, inclusion, consistency, checkpoints, client }
   })
 )
-
-/** Signs the C2SP checkpoint of a tree with the log's key (the key name is the origin). */
-export const signCheckpointWith = (key: SigningKey, size: number, root: Uint8Array): string =>
-  signNoteWith(checkpointBody({ origin: key.name, size, root, extensions: [] }), key.name, key.publicKey, key.sign)

@@ -1,7 +1,4 @@
-import * as SqlClient from "@effect/sql/SqlClient"
 import Database from "better-sqlite3"
-import type { SqlError } from "@effect/sql/SqlError"
-import { Effect } from "effect"
 
 const REJECT = "SELECT RAISE(ABORT, 'the ssg audit log is append-only')"
 
@@ -15,9 +12,11 @@ export const SCHEMA: ReadonlyArray<string> = [
     recorded_at TEXT NOT NULL,
     bytes BLOB NOT NULL,
     leaf BLOB NOT NULL,
-    chain BLOB NOT NULL
+    chain BLOB NOT NULL,
+    session TEXT
   )`,
   "CREATE INDEX IF NOT EXISTS entries_type ON entries (type, seq)",
+  "CREATE INDEX IF NOT EXISTS entries_session ON entries (session, seq) WHERE session IS NOT NULL",
   "CREATE INDEX IF NOT EXISTS entries_time ON entries (recorded_at)",
   `CREATE TABLE IF NOT EXISTS nodes (
     level INTEGER NOT NULL,
@@ -53,23 +52,43 @@ export const SCHEMA: ReadonlyArray<string> = [
     ([table, clash]) =>
       `CREATE TRIGGER IF NOT EXISTS ${table}_no_replace BEFORE INSERT ON ${table} WHEN ${clash} BEGIN ${REJECT}; END`
   ),
-  "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1')"
+  "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '2')"
 ]
 
-/** Creates the schema (if needed) with durable WAL settings. */
-export const initialize: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql.unsafe("PRAGMA synchronous = FULL")
-  yield* sql.unsafe("PRAGMA busy_timeout = 10000")
-  const present = yield* sql.unsafe<{ n: number }>(
-    "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
-  )
-  if ((present[0]?.n ?? 0) > 0) {
-    const version = yield* sql.unsafe<{ value: string }>("SELECT value FROM meta WHERE key = 'schema'")
-    if (version[0]?.value === "1") return
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = "2"
+
+const MIGRATIONS: Record<string, ReadonlyArray<string>> = {
+  "1": [
+    "ALTER TABLE entries ADD COLUMN session TEXT",
+    "CREATE INDEX IF NOT EXISTS entries_session ON entries (session, seq) WHERE session IS NOT NULL",
+    "UPDATE meta SET value = '2' WHERE key = 'schema'"
+  ]
+}
+
+const prepareSchema = (db: Database.Database): void => {
+  const version = (): string | undefined => {
+    const present = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get()
+    if (present === undefined) return undefined
+    return (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value
   }
-  for (const statement of SCHEMA) yield* sql.unsafe(statement)
-})
+  const current = version()
+  if (current === SCHEMA_VERSION) return
+  db.exec("BEGIN IMMEDIATE")
+  try {
+    const locked = version()
+    if (locked === undefined) for (const statement of SCHEMA) db.exec(statement)
+    else if (locked !== SCHEMA_VERSION) {
+      const steps = MIGRATIONS[locked]
+      if (steps === undefined) throw new Error(`unsupported audit database schema version ${locked}`)
+      for (const statement of steps) db.exec(statement)
+    }
+    db.exec("COMMIT")
+  } catch (error) {
+    if (db.inTransaction) db.exec("ROLLBACK")
+    throw error
+  }
+}
 
 /** One stored entry row. */
 export interface EntryRow {
@@ -100,11 +119,7 @@ export interface CheckpointRow {
 }
 
 /** A row to insert into `entries`. */
-export type NewEntry = Omit<EntryRow, "bytes" | "leaf" | "chain"> & {
-  readonly bytes: Uint8Array
-  readonly leaf: Uint8Array
-  readonly chain: Uint8Array
-}
+export type NewEntry = EntryRow & { readonly session: string | null }
 
 /**
  * Prepared statements on one synchronous better-sqlite3 connection (the driver under @effect/sql-sqlite-node) for the
@@ -124,15 +139,19 @@ export interface HotPath {
   readonly close: () => void
 }
 
-/** Opens the hot-path connection on an initialized audit database (synchronous=FULL, 10 s busy timeout). */
+/**
+ * Opens (creating or migrating the schema when needed) the audit database with prepared statements for the log's hot
+ * paths: WAL, synchronous=FULL, 10 s busy timeout.
+ */
 export const openHotPath = (filename: string): HotPath => {
   const db = new Database(filename, { timeout: 10_000 })
   try {
     db.pragma("journal_mode = WAL")
     db.pragma("synchronous = FULL")
+    prepareSchema(db)
     const head = db.prepare<[], HeadRow>("SELECT size, root, chain, border, note FROM head WHERE id = 1")
-    const insertEntry = db.prepare<[number, string, string, string, Uint8Array, Uint8Array, Uint8Array]>(
-      "INSERT INTO entries (seq, id, type, recorded_at, bytes, leaf, chain) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    const insertEntry = db.prepare<[number, string, string, string, Uint8Array, Uint8Array, Uint8Array, string | null]>(
+      "INSERT INTO entries (seq, id, type, recorded_at, bytes, leaf, chain, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     )
     const insertNode = db.prepare<[number, number, Uint8Array]>("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
     const writeHead = db.prepare<[HeadRow]>(
@@ -165,7 +184,7 @@ export const openHotPath = (filename: string): HotPath => {
       },
       head: () => head.get(),
       insertEntry: (row) =>
-        void insertEntry.run(row.seq, row.id, row.type, row.recorded_at, row.bytes, row.leaf, row.chain),
+        void insertEntry.run(row.seq, row.id, row.type, row.recorded_at, row.bytes, row.leaf, row.chain, row.session),
       insertNode: (level, idx, hash) => void insertNode.run(level, idx, hash),
       writeHead: (row) => void writeHead.run(row),
       insertCheckpoint: (row) => void insertCheckpoint.run(row),

@@ -3,8 +3,11 @@ import type { PlatformError } from "@effect/platform/Error"
 import { Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { basename, dirname, join, resolve } from "node:path"
 import { parseRulesFile } from "../domain/rules/Parser.js"
-import type { Diagnostic, Rule, RulesFile } from "../domain/rules/Rule.js"
+import type { Diagnostic, RulesFile } from "../domain/rules/Rule.js"
 import { displayPath, SsgPaths } from "./Paths.js"
+import { brokenFile, decodeRulesText, fileError, firstById, type LoadedRules } from "./RulesLoader.js"
+
+export { decodeRulesText, type LoadedRules } from "./RulesLoader.js"
 
 /** A rules directory or file that cannot be read. */
 export class RulesSourceError extends Schema.TaggedError<RulesSourceError>()("RulesSourceError", {
@@ -17,15 +20,6 @@ export class RulesParseError extends Schema.TaggedError<RulesParseError>()("Rule
   message: Schema.String,
   errors: Schema.Number
 }) {}
-
-/** Rule files loaded from disk: every parsed file, and the rules in load order with later duplicate ids dropped. */
-export interface LoadedRules {
-  readonly files: ReadonlyArray<RulesFile>
-  /** Rules in load order (directories as given, files by path, rules by line); the first rule with an id wins. */
-  readonly rules: ReadonlyArray<Rule>
-  /** Directories that were looked at (existing or not). */
-  readonly dirs: ReadonlyArray<string>
-}
 
 /** Which rule sources to read: explicit directories/files, or (when empty) the default directories. */
 export interface RulesSelection {
@@ -61,25 +55,6 @@ export const reasonOf = (error: PlatformError): string =>
   error._tag === "SystemError" && error.description !== undefined
     ? error.description.replace(/, \w+ '.*'$/s, "")
     : error.message
-
-/** Decodes a rules file's bytes as strict UTF-8 (a leading BOM dropped); invalid UTF-8 is a located diagnostic. */
-export const decodeRulesText = (
-  bytes: Uint8Array,
-  path: string
-): { readonly ok: true; readonly text: string } | { readonly ok: false; readonly diagnostic: Diagnostic } => {
-  const body = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes
-  const text = decodeStrict(body)
-  if (text !== null) return { ok: true, text }
-  const bad = Math.max(0, firstInvalidUtf8(body))
-  const lineStart = body.lastIndexOf(0x0a, bad - 1) + 1
-  let line = 1
-  for (let i = 0; i < lineStart; i++) if (body[i] === 0x0a) line++
-  const column = new TextDecoder("utf-8", { ignoreBOM: true }).decode(body.subarray(lineStart, bad)).length + 1
-  const byte = body[bad]!.toString(16).toUpperCase().padStart(2, "0")
-  const offset = bad + bytes.length - body.length
-  const message = `not valid UTF-8 (byte 0x${byte} at offset ${offset}); none of this file's rules were loaded`
-  return { ok: false, diagnostic: fileError(path, "parse.encoding", message, line, column) }
-}
 
 /** One file's text before and after an edit. */
 export interface FileEdit {
@@ -196,16 +171,7 @@ export const layer = Layer.effect(
           seenFiles.add(real)
           files.push(yield* readRulesFile(path))
         }
-        const seen = new Set<string>()
-        const rules: Array<Rule> = []
-        for (const f of files) {
-          for (const r of f.rules) {
-            if (seen.has(r.id)) continue
-            seen.add(r.id)
-            rules.push(r)
-          }
-        }
-        return { files, rules, dirs }
+        return { files, rules: firstById(files), dirs }
       })
 
     const loadValid = (selection: RulesSelection) =>
@@ -263,57 +229,3 @@ export const layer = Layer.effect(
 
 const MAX_SYMLINK_HOPS = 40
 
-const fileError = (file: string, code: string, message: string, line = 1, column = 1): Diagnostic => ({
-  file,
-  line,
-  column,
-  severity: "error",
-  code,
-  message,
-  ruleId: null
-})
-
-const brokenFile = (path: string, diagnostic: Diagnostic): RulesFile => ({
-  path,
-  text: "",
-  items: [],
-  rules: [],
-  diagnostics: [diagnostic]
-})
-
-const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
-
-const decodeStrict = (bytes: Uint8Array): string | null => {
-  try {
-    return STRICT_UTF8.decode(bytes)
-  } catch {
-    return null
-  }
-}
-
-const continuation = (bytes: Uint8Array, i: number, low = 0x80, high = 0xbf): boolean =>
-  i < bytes.length && bytes[i]! >= low && bytes[i]! <= high
-
-const firstInvalidUtf8 = (bytes: Uint8Array): number => {
-  let i = 0
-  while (i < bytes.length) {
-    const b = bytes[i]!
-    if (b < 0x80) {
-      i++
-    } else if (b >= 0xc2 && b <= 0xdf) {
-      if (!continuation(bytes, i + 1)) return i
-      i += 2
-    } else if (b >= 0xe0 && b <= 0xef) {
-      const low = b === 0xe0 ? 0xa0 : 0x80
-      const high = b === 0xed ? 0x9f : 0xbf
-      if (!continuation(bytes, i + 1, low, high) || !continuation(bytes, i + 2)) return i
-      i += 3
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      const low = b === 0xf0 ? 0x90 : 0x80
-      const high = b === 0xf4 ? 0x8f : 0xbf
-      if (!continuation(bytes, i + 1, low, high) || !continuation(bytes, i + 2) || !continuation(bytes, i + 3)) return i
-      i += 4
-    } else return i
-  }
-  return -1
-}

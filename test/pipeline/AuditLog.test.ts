@@ -10,6 +10,7 @@ import * as Checkpoint from "../../src/domain/Checkpoint.js"
 import { decodeEvent, EvalDecided, type Event, eventParts, RuleChanged } from "../../src/domain/Event.js"
 import * as Merkle from "../../src/domain/Merkle.js"
 import * as AuditLog from "../../src/pipeline/AuditLog.js"
+import * as LogWriter from "../../src/pipeline/LogWriter.js"
 import { verifyLog } from "../../src/pipeline/AuditVerify.js"
 import * as Keys from "../../src/pipeline/Keys.js"
 import { pathsFrom, SsgPaths } from "../../src/pipeline/Paths.js"
@@ -134,7 +135,7 @@ describe("AuditLog.append", () => {
             entries.map((e) => e.seq),
             [1, 2, 3, 4, 5, 6]
           )
-          let previous: Uint8Array = AuditLog.CHAIN_START
+          let previous: Uint8Array = LogWriter.CHAIN_START
           for (const [i, e] of entries.entries()) {
             const { type, data } = eventParts(events[i]!)
             assert.strictEqual(e.envelope.seq, i + 1)

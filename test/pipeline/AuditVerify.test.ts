@@ -10,6 +10,7 @@ import * as Checkpoint from "../../src/domain/Checkpoint.js"
 import { EvalDecided, type Event } from "../../src/domain/Event.js"
 import * as Merkle from "../../src/domain/Merkle.js"
 import * as AuditLog from "../../src/pipeline/AuditLog.js"
+import * as LogWriter from "../../src/pipeline/LogWriter.js"
 import { verifyLog, type VerifyReport } from "../../src/pipeline/AuditVerify.js"
 import * as Keys from "../../src/pipeline/Keys.js"
 import { pathsFrom, SsgPaths } from "../../src/pipeline/Paths.js"
@@ -288,7 +289,7 @@ describe("verifyLog tamper suite", () => {
         const original = row(db, K)
         const bytes = forged(K, original)
         const leaf = Merkle.leafHash(bytes)
-        link = [AuditLog.chainHash(AuditLog.chainHash(previous.chain, leaf), original.leaf), original.chain]
+        link = [LogWriter.chainHash(LogWriter.chainHash(previous.chain, leaf), original.leaf), original.chain]
         db.prepare("UPDATE entries SET seq = -seq WHERE seq >= ?").run(K)
         db.prepare("UPDATE entries SET seq = 1 - seq WHERE seq < 0").run()
         db.prepare(
@@ -300,7 +301,7 @@ describe("verifyLog tamper suite", () => {
           previous.recorded_at,
           bytes,
           Buffer.from(leaf),
-          Buffer.from(AuditLog.chainHash(previous.chain, leaf))
+          Buffer.from(LogWriter.chainHash(previous.chain, leaf))
         )
       })
       const report = yield* verify(home)
@@ -398,7 +399,7 @@ describe("verifyLog tamper suite", () => {
         for (let seq = SIZE + 1; seq <= SIZE + 5; seq++) {
           const bytes = forged(seq, all[0]!)
           const leaf = Merkle.leafHash(bytes)
-          chain = AuditLog.chainHash(chain, leaf)
+          chain = LogWriter.chainHash(chain, leaf)
           leaves.push(leaf)
           insert.run(
             seq,
@@ -504,7 +505,7 @@ describe("verifyLog tamper suite", () => {
           const r = all[seq - 1]!
           const bytes = Buffer.from(r.bytes.toString("utf8").replace('"decision":"block"', '"decision":"allow"'))
           const leaf = Merkle.leafHash(bytes)
-          chain = AuditLog.chainHash(chain, leaf)
+          chain = LogWriter.chainHash(chain, leaf)
           leaves[seq - 1] = leaf
           update.run(bytes, Buffer.from(leaf), Buffer.from(chain), seq)
         }

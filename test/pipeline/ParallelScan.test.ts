@@ -7,6 +7,7 @@ import { join } from "node:path"
 import { EvalDecided } from "../../src/domain/Event.js"
 import * as Merkle from "../../src/domain/Merkle.js"
 import * as AuditLog from "../../src/pipeline/AuditLog.js"
+import * as LogWriter from "../../src/pipeline/LogWriter.js"
 import { verifyLog } from "../../src/pipeline/AuditVerify.js"
 import * as Keys from "../../src/pipeline/Keys.js"
 import { parallelScan, type Subtree } from "../../src/pipeline/ParallelScan.js"
@@ -129,7 +130,7 @@ describe("parallel verification scan", () => {
       const path = yield* buildLog(home)
       const rows = stored(path)
       for (const [workers, ranges] of [[1, 1], [2, 7], [3, 16], [2, 5000]] as const) {
-        const full = yield* scan(path, 0, SIZE, AuditLog.CHAIN_START, workers, ranges)
+        const full = yield* scan(path, 0, SIZE, LogWriter.CHAIN_START, workers, ranges)
         assert.isTrue(full.result.ok)
         if (!full.result.ok) return
         assert.strictEqual(full.size, SIZE)
@@ -149,11 +150,11 @@ describe("parallel verification scan", () => {
       const home = yield* tempHome
       const path = yield* buildLog(home)
       tamper(path, "UPDATE entries SET bytes = CAST(replace(CAST(bytes AS TEXT), 'echo', 'ECHO') AS BLOB) WHERE seq = 2500")
-      assert.deepStrictEqual((yield* scan(path, 0, SIZE, AuditLog.CHAIN_START, 2)).result, { ok: false, at: 2500 })
+      assert.deepStrictEqual((yield* scan(path, 0, SIZE, LogWriter.CHAIN_START, 2)).result, { ok: false, at: 2500 })
       tamper(path, "UPDATE entries SET chain = zeroblob(32) WHERE seq = 700")
-      assert.deepStrictEqual((yield* scan(path, 0, SIZE, AuditLog.CHAIN_START, 2)).result, { ok: false, at: 700 })
+      assert.deepStrictEqual((yield* scan(path, 0, SIZE, LogWriter.CHAIN_START, 2)).result, { ok: false, at: 700 })
       tamper(path, "DELETE FROM entries WHERE seq = 300")
-      assert.deepStrictEqual((yield* scan(path, 0, SIZE, AuditLog.CHAIN_START, 2)).result, { ok: false, at: 300 })
+      assert.deepStrictEqual((yield* scan(path, 0, SIZE, LogWriter.CHAIN_START, 2)).result, { ok: false, at: 300 })
     })
   )
 

@@ -203,6 +203,21 @@ const compileAtom = (atom: Atom, field: number): CompiledAtom => {
   }
 }
 
+const lazyAtom = (atom: Atom, field: number): CompiledAtom => {
+  let real: CompiledAtom | null = null
+  const compiled = (): CompiledAtom => (real ??= compileAtom(atom, field))
+  return {
+    atom,
+    field,
+    resolve: fieldResolver(atom.field),
+    get failSecure() {
+      return compiled().failSecure
+    },
+    test: (value, ctx) => compiled().test(value, ctx),
+    literals: null
+  }
+}
+
 const atomHolds = (a: CompiledAtom, ctx: Context): boolean => {
   if (a.failSecure) return true
   let value = ctx.values[a.field]
@@ -222,8 +237,15 @@ export const evaluationOrder = (rules: ReadonlyArray<Rule>): ReadonlyArray<Rule>
     .sort((a, b) => b.rule.priority - a.rule.priority || precedence(a.rule.decision) - precedence(b.rule.decision) || a.index - b.index)
     .map((x) => x.rule)
 
-/** Compiles rules (given in load order) for evaluation. */
-export const compileRuleSet = (loaded: ReadonlyArray<Rule>): CompiledRuleSet => {
+/**
+ * Compiles rules (given in load order) for evaluation. With `prefilter: false` (for one-shot evaluation, e.g. the hook)
+ * no literal index is built and each condition's pattern compiles on its first use; decisions are the same.
+ */
+export const compileRuleSet = (
+  loaded: ReadonlyArray<Rule>,
+  options: { readonly prefilter?: boolean } = {}
+): CompiledRuleSet => {
+  const prefilter = options.prefilter ?? true
   const rules = evaluationOrder(loaded)
   const fieldIds = new Map<Field, number>()
   const fieldId = (f: Field): number => {
@@ -256,12 +278,12 @@ export const compileRuleSet = (loaded: ReadonlyArray<Rule>): CompiledRuleSet => 
     mask: TARGET_MASK[rule.target],
     groups: rule.groups.map((group) => {
       const atoms = group
-        .map((atom) => compileAtom(atom, fieldId(atom.field)))
+        .map((atom) => (prefilter ? compileAtom : lazyAtom)(atom, fieldId(atom.field)))
         .sort((a, b) => COST[a.atom.operator] - COST[b.atom.operator])
       let requires: Int32Array | null = null
       let bestScore = 0
       const needs: Array<Int32Array> = []
-      for (const a of atoms) {
+      for (const a of prefilter ? atoms : []) {
         if (a.atom.negated || a.failSecure || a.literals === null) continue
         const ids = Int32Array.from(a.literals.map((l) => internLiteral(a.field, l)))
         needs.push(ids)

@@ -242,7 +242,7 @@ describe("messages", () => {
 })
 
 describe.skipIf(!corpusPresent)("prefilter soundness over the corpus (skipped when ../shared/rules-corpus is absent)", () => {
-  it("the indexed evaluation equals a plain scan of every rule for many calls", () => {
+  it("the indexed and the unindexed (lazily compiled) evaluations equal a plain scan of every rule for many calls", () => {
     const all = corpusFiles().flatMap((f) => parseRulesFile(readFileSync(f, "utf8"), f).rules)
     const set = compileRuleSet(all)
     const samples: Array<ToolCall> = []
@@ -259,11 +259,16 @@ describe.skipIf(!corpusPresent)("prefilter soundness over the corpus (skipped wh
         samples.push({ tool: r.target === "execution" ? "Bash" : r.target === "read" ? "Read" : "Write", input })
       }
     }
+    const lazy = compileRuleSet(all, { prefilter: false })
     let decided = 0
     for (const call of samples) {
       const cap = genericCapability(call.tool)
       const expected = set.rules.filter((r) => r.enabled && set.matchRule(r, call, cap) >= 0)
       expect(set.matchAll(call, cap).map((m) => m.rule.id)).toEqual(expected.map((r) => r.id))
+      expect(lazy.matchAll(call, cap).map((m) => m.rule.id)).toEqual(expected.map((r) => r.id))
+      const decision = set.evaluate(call, cap)
+      const lazyDecision = lazy.evaluate(call, cap)
+      expect([lazyDecision.decision, lazyDecision.decisive?.rule.id]).toEqual([decision.decision, decision.decisive?.rule.id])
       if (expected.length > 0) decided++
     }
     expect(samples.length).toBeGreaterThan(350)
