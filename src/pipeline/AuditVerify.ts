@@ -6,7 +6,7 @@ import { type Checkpoint, verify as verifyCheckpoint } from "../domain/Checkpoin
 import { EMPTY_ROOT, leafHash, nodeHash } from "../domain/Merkle.js"
 import { AuditError, AuditLog } from "./AuditLog.js"
 import { CHAIN_START, chainHash } from "./LogWriter.js"
-import type { EntryRow } from "./AuditStore.js"
+import type { CheckpointRow, EntryRow } from "./AuditStore.js"
 import { Keys } from "./Keys.js"
 import { nodeSignatureCheck } from "./SigningKey.js"
 import { parallelScan, type ScannedRange, type Subtree } from "./ParallelScan.js"
@@ -235,7 +235,7 @@ const scanPrefix = (
     const rows = yield* sql`SELECT MAX(seq) FROM entries`.values
     const to = Number(rows[0]?.[0] ?? 0)
     if (to <= from) return null
-    const retained = yield* sql`SELECT size FROM checkpoints UNION SELECT size FROM head`.values
+    const retained = yield* sql`SELECT size FROM checkpoints WHERE size > ${from} UNION SELECT size FROM head`.values
     const sizes = new Set<number>([...retained.map((r) => Number(r[0])), ...(latestNote !== null ? [safeSize(latestNote)] : [])])
     const stack = new Stack(
       from,
@@ -276,7 +276,8 @@ const verifySnapshot = (
       const rows = yield* sql<{ chain: Uint8Array }>`SELECT chain FROM entries WHERE seq = ${state.size}`
       if (rows[0] === undefined || !Buffer.from(rows[0].chain).equals(Buffer.from(state.chain, "base64"))) state = null
     }
-    const retained = (yield* log.checkpoints).filter((c) => state === null || c.size > state.size)
+    const retained = yield* sql<CheckpointRow>`SELECT size, root, note, created_at FROM checkpoints
+      WHERE size > ${state?.size ?? -1} ORDER BY size`
     const anchors: Array<Anchor> = [
       ...retained.map((c) => ({ label: `checkpoint at size ${c.size}`, note: c.note })),
       ...(head !== null ? [{ label: "signed head", note: head.note }] : []),
