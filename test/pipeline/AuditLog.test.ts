@@ -437,6 +437,35 @@ describe("AuditLog storage", () => {
     })
   )
 
+  it.scoped("migrates a version 1 database (no session column) in place and keeps it verifiable", () =>
+    Effect.gen(function* () {
+      const home = yield* tempHome
+      yield* withLog(home, (log) => appendGroups(log, [3]))
+      const db = new openDatabase(join(home, "audit.db"))
+      db.exec("DROP INDEX entries_session")
+      db.exec("ALTER TABLE entries DROP COLUMN session")
+      db.exec("UPDATE meta SET value = '1' WHERE key = 'schema'")
+      db.close()
+      const report = yield* withLog(home, (log) =>
+        Effect.gen(function* () {
+          yield* log.append([evalEvent(7)], { session: "s-1" })
+          return yield* verifyLog({ incremental: false })
+        })
+      )
+      assert.isTrue(report.valid)
+      assert.strictEqual(report.length, 4)
+      const after = new openDatabase(join(home, "audit.db"))
+      assert.deepStrictEqual(after.prepare("SELECT value FROM meta WHERE key = 'schema'").get(), { value: "2" })
+      assert.deepStrictEqual(after.prepare("SELECT seq, session FROM entries ORDER BY seq").all().map((r) => r["session"]), [
+        null,
+        null,
+        null,
+        "s-1"
+      ])
+      after.close()
+    })
+  )
+
   it.scoped("two instances on one SSG_HOME append interleaved into one gap-free, verifiable log", () =>
     Effect.gen(function* () {
       const home = yield* tempHome
