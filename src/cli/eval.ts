@@ -1,16 +1,13 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Schema } from "effect"
-import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { genericCapability } from "../adapters/Generic.js"
 import { compileRuleSet, type Evaluation, interpolate, type RuleMatch } from "../domain/rules/Evaluate.js"
 import { wireDecision } from "../domain/rules/Rule.js"
 import { type ToolCall, toolCallFromJson } from "../domain/ToolCall.js"
-import { canonicalBytes } from "../domain/CanonicalJson.js"
-import { EvalDecided } from "../domain/Event.js"
-import { redactSecrets, redactValue } from "../domain/Redact.js"
 import { AuditLog } from "../pipeline/AuditLog.js"
 import { Config } from "../pipeline/Config.js"
+import { evalDecidedRecord, roundMs, verdictOf } from "../pipeline/EvalRecord.js"
 import { RuleFiles } from "../pipeline/RuleFiles.js"
 import { rulesOption } from "./options.js"
 
@@ -40,7 +37,6 @@ export const readToolCall = Effect.gen(function* () {
   return parsed.call
 })
 
-const round = (ms: number): number => Math.round(ms * 1000) / 1000
 
 const explainMatch = (set: ReturnType<typeof compileRuleSet>, match: RuleMatch, call: ToolCall) => ({
   rule_id: match.rule.id,
@@ -75,7 +71,7 @@ export const evalOutput = (
     decision: result.decision,
     rule_id: rule?.id ?? null,
     reason,
-    duration_ms: round(durationMs),
+    duration_ms: roundMs(durationMs),
     ...(rule?.decision === "ASK" ? { prompt: interpolate(rule.prompt ?? "", call) } : {}),
     ...(rule?.decision === "FORCE" && rule.message !== null ? { message: interpolate(rule.message, call) } : {}),
     also_matched: result.alsoMatched.map((m) => ({ rule_id: m.rule.id, decision: wireDecision(m.rule.decision) })),
@@ -90,30 +86,6 @@ export const evalOutput = (
   }
 }
 
-/** A one-line summary of a tool call's input (command, path, URL, pattern, query or JSON), secrets redacted, at most 200 characters. */
-export const inputSummary = (call: ToolCall): string => {
-  const i = call.input
-  const v = i["command"] ?? i["file_path"] ?? i["path"] ?? i["url"] ?? i["pattern"] ?? i["query"] ?? i["description"]
-  const raw = typeof v === "string" ? v : Array.isArray(v) ? v.map(String).join(" ") : JSON.stringify(i)
-  const text = redactSecrets(raw).replace(/\s+/g, " ").trim()
-  return text.length > 200 ? `${text.slice(0, 199)}…` : text
-}
-
-/** The `v1.EvalDecided` event of an evaluation; the full input is kept (redacted) only when `capture` is set. */
-export const evalDecidedEvent = (call: ToolCall, capability: string, result: Evaluation, latencyMs: number, capture: boolean) =>
-  EvalDecided.make({
-    tool: call.tool,
-    capability,
-    client: process.env["SSG_CLIENT"] ?? "cli",
-    decision: result.decision,
-    rule_id: result.decisive?.rule.id ?? null,
-    also_matched: result.alsoMatched.map((m) => ({ rule_id: m.rule.id, decision: wireDecision(m.rule.decision) })),
-    latency_ms: round(latencyMs),
-    input_summary: inputSummary(call),
-    input_sha256: createHash("sha256").update(canonicalBytes(call.input)).digest("hex"),
-    ...(capture ? { input: redactValue(call.input) } : {})
-  })
-
 /** `ssg eval`: evaluates the tool call on stdin against the loaded rules and prints one JSON decision. */
 export const evalCommand = Command.make("eval", { rules: rulesOption, explain: explainOption }, ({ explain, rules }) =>
   Effect.gen(function* () {
@@ -125,7 +97,14 @@ export const evalCommand = Command.make("eval", { rules: rulesOption, explain: e
     const result = set.evaluate(call, capability)
     const duration = performance.now() - start
     const config = yield* (yield* Config).load
-    yield* (yield* AuditLog).append([evalDecidedEvent(call, capability, result, duration, config.audit.captureInputs)])
+    const record = evalDecidedRecord(call, {
+      capability,
+      client: process.env["SSG_CLIENT"] ?? "cli",
+      verdict: verdictOf(result, call),
+      latencyMs: duration,
+      capture: config.audit.captureInputs
+    })
+    yield* (yield* AuditLog).append([record])
     yield* Console.log(JSON.stringify(evalOutput(set, result, call, duration, explain)))
   })
 ).pipe(Command.withDescription("Evaluate a tool call read as JSON from stdin; prints one JSON decision"))

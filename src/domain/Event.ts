@@ -16,6 +16,8 @@ export const EvalDecided = Schema.TaggedStruct("v1.EvalDecided", {
   latency_ms: Schema.Number,
   input_summary: Schema.String,
   input_sha256: Schema.String,
+  /** The client's id of the tool call (e.g. Claude Code's `tool_use_id`), linking it to its `v1.ToolCompleted`. */
+  call_id: Schema.optional(Schema.NullOr(Schema.String)),
   input: Schema.optional(Schema.Unknown)
 })
 
@@ -24,7 +26,11 @@ export const ToolCompleted = Schema.TaggedStruct("v1.ToolCompleted", {
   tool: Schema.String,
   call_id: Schema.NullOr(Schema.String),
   success: Schema.Boolean,
-  duration_ms: Schema.NullOr(Schema.Number)
+  duration_ms: Schema.NullOr(Schema.Number),
+  /** Size in bytes of the tool's response as the client reported it (its JSON text when not a string). */
+  response_bytes: Schema.optional(Schema.NullOr(Schema.Number)),
+  /** The error the tool reported, cut to 200 characters and redacted. */
+  error: Schema.optional(Schema.NullOr(Schema.String))
 })
 
 /** `v1.ApprovalRequested`: an ASK decision waits for a human. */
@@ -57,7 +63,15 @@ export const RulesetLoaded = Schema.TaggedStruct("v1.RulesetLoaded", {
   dirs: Schema.Array(Schema.String),
   files: Schema.Number,
   rules: Schema.Number,
-  content_sha256: Schema.String
+  content_sha256: Schema.String,
+  /** Rule ids new since the previous rule set loaded from the same directories. */
+  added: Schema.optional(Schema.Array(Schema.String)),
+  /** Rule ids gone since the previous rule set. */
+  removed: Schema.optional(Schema.Array(Schema.String)),
+  /** Rule ids whose text changed since the previous rule set. */
+  changed: Schema.optional(Schema.Array(Schema.String)),
+  /** SHA-256 over the rule files' paths and bytes (the compiled-rules cache key). */
+  files_sha256: Schema.optional(Schema.String)
 })
 
 /** `v1.WorkflowRunStarted`: a workflow run began. */

@@ -136,6 +136,10 @@ export interface HotPath {
   /** The stored hash of tree node (level, idx): level 0 is the leaf hash of entry idx + 1; undefined when absent. */
   readonly node: (level: number, idx: number) => Uint8Array | undefined
   readonly entry: (seq: number) => EntryRow | undefined
+  /** The envelope bytes of the newest entries of `type` in `session`, newest first. */
+  readonly recentInSession: (session: string, type: string, limit: number) => ReadonlyArray<Uint8Array>
+  /** The envelope bytes of the newest entries of `type`, newest first. */
+  readonly recentOfType: (type: string, limit: number) => ReadonlyArray<Uint8Array>
   readonly close: () => void
 }
 
@@ -167,6 +171,14 @@ export const openHotPath = (filename: string): HotPath => {
     const entry = db.prepare<[number], EntryRow>(
       "SELECT seq, id, type, recorded_at, bytes, leaf, chain FROM entries WHERE seq = ?"
     )
+    const inSession = db
+      .prepare<[string, string, number], Uint8Array>(
+        "SELECT bytes FROM entries WHERE session = ? AND type = ? ORDER BY seq DESC LIMIT ?"
+      )
+      .pluck()
+    const ofType = db
+      .prepare<[string, number], Uint8Array>("SELECT bytes FROM entries WHERE type = ? ORDER BY seq DESC LIMIT ?")
+      .pluck()
     const begin = db.prepare("BEGIN IMMEDIATE")
     const commit = db.prepare("COMMIT")
     const rollback = db.prepare("ROLLBACK")
@@ -190,6 +202,8 @@ export const openHotPath = (filename: string): HotPath => {
       insertCheckpoint: (row) => void insertCheckpoint.run(row),
       node: (level, idx) => (level === 0 ? leaf.get(idx + 1) : inner.get(level, idx)),
       entry: (seq) => entry.get(seq),
+      recentInSession: (session, type, limit) => inSession.all(session, type, limit),
+      recentOfType: (type, limit) => ofType.all(type, limit),
       close: () => db.close()
     }
   } catch (error) {

@@ -111,17 +111,21 @@ export const storedRoot = (hot: HotPath, size: number): Uint8Array | null => {
 /**
  * Appends events in one `BEGIN IMMEDIATE` transaction: canonical bytes, leaf and chain hashes, tree nodes, a signed
  * head (and a retained checkpoint every CHECKPOINT_INTERVAL entries); then advances `checkpoints/latest` when the new
- * tree extends the checkpoint there. Throws on any storage failure (nothing is committed then).
+ * tree extends the checkpoint there. `events` may be a function: it then runs inside the transaction (holding the
+ * write lock), so what it reads from the log cannot change before its events land. Throws on any storage failure
+ * (nothing is committed then).
  */
 export const appendEvents = (
   hot: HotPath,
-  events: ReadonlyArray<EventParts>,
+  build: ReadonlyArray<EventParts> | (() => ReadonlyArray<EventParts>),
   source: Source,
   key: SigningKey,
   latestPath: string
 ): ReadonlyArray<Appended> => {
-  if (events.length === 0) return []
+  if (Array.isArray(build) && build.length === 0) return []
   const result = hot.immediate(() => {
+    const events = typeof build === "function" ? build() : (build as ReadonlyArray<EventParts>)
+    if (events.length === 0) return null
     const head = hot.head()
     const range =
       head === undefined ? CompactRange.empty() : CompactRange.fromBorder(head.size, splitBorder(head.border))
@@ -149,6 +153,7 @@ export const appendEvents = (
     }
     return { appended, note, size, root, oldSize, oldRoot: head === undefined ? EMPTY_ROOT : head.root }
   })
+  if (result === null) return []
   const rootAt = (size: number): Uint8Array | null =>
     size === result.oldSize ? result.oldRoot : size === result.size ? result.root : storedRoot(hot, size)
   advanceLatest(latestPath, result.note, result.size, (current) => sameBytes(current.root, rootAt(current.size)))

@@ -1,0 +1,273 @@
+import { join } from "node:path"
+import { compileRuleSet } from "../domain/rules/Evaluate.js"
+import type { Capability, ToolCall } from "../domain/ToolCall.js"
+import { redactSecrets } from "../domain/Redact.js"
+import { type HotPath, openHotPath } from "./AuditStore.js"
+import { readConfig, type SsgConfig } from "./ConfigFile.js"
+import { evalDecidedRecord, inputSha256, type Verdict, verdictOf } from "./EvalRecord.js"
+import { appendEvents, eventSource, type EventParts } from "./LogWriter.js"
+import { cachedRuleHashes, type LoadedRuleset, loadRuleset, rulesetDiff } from "./RulesetCache.js"
+import { loadOrCreateKeyFiles } from "./SigningKey.js"
+import { displayPath, pathsFrom } from "./SsgHome.js"
+
+/** A pre-tool-use payload as an adapter reads it. */
+export interface HookRequest {
+  readonly tool: string
+  readonly input: Readonly<Record<string, unknown>>
+  readonly session: string | null
+  readonly cwd: string | null
+  readonly callId: string | null
+}
+
+/** A post-tool-use payload as an adapter reads it. */
+export interface PostRequest extends HookRequest {
+  readonly success: boolean
+  readonly durationMs: number | null
+  readonly responseBytes: number | null
+  readonly error: string | null
+}
+
+/** What the process answers: its standard output and error and its exit code. */
+export interface HookResponse {
+  readonly stdout: string
+  readonly stderr: string
+  readonly exitCode: number
+}
+
+/** What the hook needs from a client adapter. */
+export interface HookClient {
+  readonly name: string
+  readonly parsePre: (raw: string) => { readonly ok: true; readonly request: HookRequest } | { readonly ok: false; readonly error: string }
+  readonly parsePost: (raw: string) => { readonly ok: true; readonly request: PostRequest } | { readonly ok: false; readonly error: string }
+  readonly capability: (tool: string) => Capability
+  readonly answer: (verdict: Verdict) => HookResponse
+}
+
+/** The rule id recorded when ssg itself fails and the hook blocks the call (fail closed). */
+export const FAIL_CLOSED_RULE = "ssg-fail-closed"
+/** The rule id of the loop guard's blocks. */
+export const LOOP_GUARD_RULE = "loop-guard"
+/** The rule id recorded when the circuit breaker lets a call through. */
+export const CIRCUIT_BREAKER_RULE = "circuit-breaker"
+
+/** Consecutive denials in a session after which the circuit breaker (when on) lets the next call through. */
+export const CIRCUIT_BREAKER_DENIALS = 5
+
+const blockVerdict = (ruleId: string, reason: string): Verdict => ({
+  decision: "block",
+  ruleId,
+  reason,
+  prompt: null,
+  substitute: null,
+  alsoMatched: []
+})
+
+interface Recent {
+  readonly tool?: unknown
+  readonly decision?: unknown
+  readonly input_sha256?: unknown
+}
+
+const recentDecisions = (hot: HotPath, session: string, limit: number): ReadonlyArray<Recent> =>
+  hot.recentInSession(session, "v1.EvalDecided", limit).map((bytes) => {
+    try {
+      return ((JSON.parse(Buffer.from(bytes).toString("utf8")) as { data?: Recent }).data ?? {}) as Recent
+    } catch {
+      return {}
+    }
+  })
+
+const isDenial = (decision: unknown): boolean => decision === "block" || decision === "force"
+
+/**
+ * The guards computed from the log, in the append transaction: the loop guard blocks the third identical consecutive
+ * shell command of a session; the circuit breaker (when on) lets a call through after 5 consecutive denials.
+ */
+export const applyGuards = (
+  hot: HotPath,
+  session: string | null,
+  call: ToolCall,
+  capability: Capability,
+  verdict: Verdict,
+  circuitBreaker: boolean
+): Verdict => {
+  if (session === null) return verdict
+  let out = verdict
+  if (capability === "execute" && out.decision !== "block") {
+    const hash = inputSha256(call)
+    const last = recentDecisions(hot, session, 2)
+    if (last.length === 2 && last.every((r) => r.tool === call.tool && r.input_sha256 === hash)) {
+      out = blockVerdict(
+        LOOP_GUARD_RULE,
+        "loop guard: this exact command already ran twice in a row in this session; try something different"
+      )
+    }
+  }
+  if (circuitBreaker && isDenial(out.decision)) {
+    const last = recentDecisions(hot, session, CIRCUIT_BREAKER_DENIALS)
+    if (last.length === CIRCUIT_BREAKER_DENIALS && last.every((r) => isDenial(r.decision))) {
+      out = {
+        decision: "allow",
+        ruleId: CIRCUIT_BREAKER_RULE,
+        reason: `circuit breaker: allowed after ${CIRCUIT_BREAKER_DENIALS} consecutive denials in this session (would have been ${out.decision} by ${out.ruleId ?? "a rule"})`,
+        prompt: null,
+        substitute: null,
+        alsoMatched: out.ruleId === null ? out.alsoMatched : [...out.alsoMatched, { rule_id: out.ruleId, decision: out.decision }]
+      }
+    }
+  }
+  return out
+}
+
+const sameDirs = (a: unknown, b: ReadonlyArray<string>): boolean =>
+  Array.isArray(a) && a.length === b.length && a.every((d, i) => d === b[i])
+
+/** A `v1.RulesetLoaded` event when the rule files under the ruleset's directories changed since the last one logged. */
+export const rulesetChange = (hot: HotPath, home: string, ruleset: LoadedRuleset): EventParts | null => {
+  let previous: { readonly files_sha256?: unknown } | null = null
+  for (const bytes of hot.recentOfType("v1.RulesetLoaded", 64)) {
+    try {
+      const data = (JSON.parse(Buffer.from(bytes).toString("utf8")) as { data?: { dirs?: unknown; files_sha256?: unknown } }).data
+      if (data !== undefined && sameDirs(data.dirs, ruleset.dirs)) {
+        previous = data
+        break
+      }
+    } catch {
+      continue
+    }
+  }
+  if (previous !== null && previous.files_sha256 === ruleset.filesSha256) return null
+  const before =
+    previous !== null && typeof previous.files_sha256 === "string" ? cachedRuleHashes(home, previous.files_sha256) : null
+  const diff = rulesetDiff(before, ruleset.ruleHashes)
+  return {
+    type: "v1.RulesetLoaded",
+    data: {
+      dirs: ruleset.dirs,
+      files: ruleset.files,
+      rules: ruleset.rules.length,
+      content_sha256: ruleset.contentSha256,
+      files_sha256: ruleset.filesSha256,
+      ...diff
+    }
+  }
+}
+
+const circuitBreakerOn = (env: NodeJS.ProcessEnv, config: SsgConfig): boolean =>
+  env["SSG_HOOK_CIRCUIT_BREAKER"] === "1" || config.hook.circuitBreaker
+
+const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n")[0]!
+
+/** Where the hook's state lives for a request: SSG_HOME, the project directory and the rule directories. */
+const locate = (env: NodeJS.ProcessEnv, cwd: string) => {
+  const paths = pathsFrom(env, cwd)
+  return { ...paths, dirs: [paths.projectRulesDir, paths.globalRulesDir], db: join(paths.home, "audit.db") }
+}
+
+/**
+ * `ssg hook eval`: evaluates a client's pre-tool-use payload, appends `v1.EvalDecided` (and `v1.RulesetLoaded` when
+ * the rule files changed), and answers in the client's format. Fails closed: when ssg cannot read its rules, config,
+ * key or log, the call is blocked with the reason (and recorded when the log can still be written).
+ */
+export const hookEval = (client: HookClient, raw: string, env: NodeJS.ProcessEnv, processCwd: string): HookResponse => {
+  const parsed = client.parsePre(raw)
+  if (!parsed.ok) return client.answer(blockVerdict(FAIL_CLOSED_RULE, `ssg: bad hook payload: ${parsed.error}`))
+  const request = parsed.request
+  const call: ToolCall = { tool: request.tool, input: request.input }
+  const where = locate(env, request.cwd ?? processCwd)
+  const started = performance.now()
+  const capability = client.capability(request.tool)
+  let verdict: Verdict
+  let config: SsgConfig | null = null
+  let ruleset: LoadedRuleset | null = null
+  try {
+    config = readConfig(where.home, where.cwd)
+    ruleset = loadRuleset(where.home, where.dirs)
+    const error = ruleset.errors[0]
+    if (error !== undefined) {
+      const more = ruleset.errors.length > 1 ? ` (+${ruleset.errors.length - 1} more)` : ""
+      verdict = blockVerdict(
+        FAIL_CLOSED_RULE,
+        `ssg: the rules do not load, so every call is blocked: ${displayPath(where.cwd, error.file)}:${error.line}:${error.column}: ${error.message}${more} (run \`ssg lint\`)`
+      )
+    } else {
+      verdict = verdictOf(compileRuleSet(ruleset.rules, { prefilter: false }).evaluate(call, capability), call)
+    }
+  } catch (e) {
+    verdict = blockVerdict(FAIL_CLOSED_RULE, `ssg: cannot evaluate, so the call is blocked: ${firstLine(e)}`)
+  }
+  let hot: HotPath | null = null
+  try {
+    hot = openHotPath(where.db)
+    const key = loadOrCreateKeyFiles(where.home)
+    const source = eventSource(key, { client: client.name, session: request.session, cwd: where.cwd })
+    const log = hot
+    appendEvents(
+      log,
+      () => {
+        const events: Array<EventParts> = []
+        const change = ruleset !== null && ruleset.errors.length === 0 ? rulesetChange(log, where.home, ruleset) : null
+        if (change !== null) events.push(change)
+        if (verdict.ruleId !== FAIL_CLOSED_RULE) {
+          verdict = applyGuards(log, request.session, call, capability, verdict, config !== null && circuitBreakerOn(env, config))
+        }
+        const { _tag, ...data } = evalDecidedRecord(call, {
+          capability,
+          client: client.name,
+          verdict,
+          latencyMs: performance.now() - started,
+          capture: config?.audit.captureInputs ?? false,
+          callId: request.callId
+        })
+        events.push({ type: _tag, data })
+        return events
+      },
+      source,
+      key,
+      join(where.home, "checkpoints", "latest")
+    )
+  } catch (e) {
+    verdict = blockVerdict(FAIL_CLOSED_RULE, `ssg: cannot write the audit log, so the call is blocked: ${firstLine(e)}`)
+  } finally {
+    hot?.close()
+  }
+  return client.answer(verdict)
+}
+
+/** `ssg hook post`: records a client's post-tool-use payload as `v1.ToolCompleted`; answers nothing on success. */
+export const hookPost = (client: HookClient, raw: string, env: NodeJS.ProcessEnv, processCwd: string): HookResponse => {
+  const parsed = client.parsePost(raw)
+  if (!parsed.ok) return { stdout: "", stderr: `ssg: bad post-tool payload: ${parsed.error}\n`, exitCode: 1 }
+  const request = parsed.request
+  const where = locate(env, request.cwd ?? processCwd)
+  let hot: HotPath | null = null
+  try {
+    hot = openHotPath(where.db)
+    const key = loadOrCreateKeyFiles(where.home)
+    const error = request.error === null ? null : redactSecrets(request.error).slice(0, 200)
+    appendEvents(
+      hot,
+      [
+        {
+          type: "v1.ToolCompleted",
+          data: {
+            tool: request.tool,
+            call_id: request.callId,
+            success: request.success,
+            duration_ms: request.durationMs,
+            response_bytes: request.responseBytes,
+            error
+          }
+        }
+      ],
+      eventSource(key, { client: client.name, session: request.session, cwd: where.cwd }),
+      key,
+      join(where.home, "checkpoints", "latest")
+    )
+    return { stdout: "", stderr: "", exitCode: 0 }
+  } catch (e) {
+    return { stdout: "", stderr: `ssg: cannot record the tool result: ${firstLine(e)}\n`, exitCode: 1 }
+  } finally {
+    hot?.close()
+  }
+}
