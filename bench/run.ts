@@ -1,5 +1,6 @@
 import { runAuditBenchmarks } from "./audit.bench.js"
 import { runEvalBenchmarks } from "./eval.bench.js"
+import { runHookBenchmarks } from "./hook.bench.js"
 
 const fmt = (n: number): string => n.toFixed(2)
 const auditSize = Number(process.env["SSG_BENCH_AUDIT_SIZE"] ?? 1_000_000)
@@ -21,4 +22,12 @@ if (suite === "all" || suite === "audit") {
   console.log("| measurement | result | target |")
   console.log("|---|---|---|")
   for (const f of await runAuditBenchmarks(auditSize)) console.log(`| ${f.name} | ${f.value} | ${f.target} |`)
+}
+if (suite === "all" || suite === "hook") {
+  const h = runHookBenchmarks()
+  console.log("")
+  console.log("cold `ssg hook eval` (a fresh process per call, one audit append each) against a bare `node -e 0`")
+  console.log("| runs | node -e 0 p50 ms | ssg hook eval p50 ms | p90 ms | ratio p50 | target |")
+  console.log("|---|---|---|---|---|---|")
+  console.log(`| ${h.runs} | ${fmt(h.nodeP50)} | ${fmt(h.hookP50)} | ${fmt(h.hookP90)} | ${fmt(h.ratio)}× | ≤ 1.5× |`)
 }

@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import "../dist/main.js"
+if (process.argv[2] === "hook") await import("../dist/hook.js")
+else await import("../dist/main.js")

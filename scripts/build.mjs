@@ -1,4 +1,6 @@
-// Bundles the CLI and the library entry into dist/ (or --outdir=DIR) with esbuild; native addons stay external.
+// Bundles the CLI and the library entry into dist/ (or --outdir=DIR) with esbuild; native addons stay external. The hook
+// entry (`ssg hook ...`) is a separate, self-contained bundle that also carries better-sqlite3's JavaScript (its addon is
+// loaded by path), so an agent's hook call loads one file and no Effect code.
 // Each build starts from an empty directory that then replaces the output directory, so no stale chunk of an earlier
 // build is ever shipped and a CLI running meanwhile sees the old or the new bundle, never a half-removed one.
 import { build } from "esbuild"
@@ -13,6 +15,9 @@ const fresh = `${outdir}.build-${process.pid}`
 const previous = `${outdir}.old-${process.pid}`
 
 const external = ["re2", "better-sqlite3", "kafkajs", "undici"]
+const banner = {
+  js: "import { createRequire as __ssgCreateRequire } from 'node:module'; const require = __ssgCreateRequire(import.meta.url);"
+}
 
 await rm(fresh, { recursive: true, force: true })
 
@@ -30,11 +35,22 @@ try {
     sourcesContent: false,
     minify: true,
     external,
-    banner: {
-      js:
-        "import { createRequire as __ssgCreateRequire } from 'node:module'; " +
-        "const require = __ssgCreateRequire(import.meta.url);"
-    },
+    banner,
+    logLevel: "warning"
+  })
+  await build({
+    absWorkingDir: root,
+    entryPoints: { hook: "src/cli/hook.ts" },
+    outdir: fresh,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    sourcemap: true,
+    sourcesContent: false,
+    minify: true,
+    external: ["re2"],
+    banner,
     logLevel: "warning"
   })
 } catch (error) {

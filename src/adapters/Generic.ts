@@ -1,4 +1,18 @@
 import type { Capability } from "../domain/ToolCall.js"
+import {
+  agentReason,
+  answer,
+  approvalRefusal,
+  type ClientAdapter,
+  type HookRequest,
+  type HookResponse,
+  type HookResult,
+  refusal,
+  SILENT,
+  verdictOf
+} from "./Adapter.js"
+import { claudeFormatParsers } from "./ClaudeFormat.js"
+import { configPlan, healthCheck } from "./ManagedFile.js"
 
 /**
  * The generic adapter's keyword map, one lower-case word to one capability: the first word of a tool name found here
@@ -83,4 +97,41 @@ export const genericCapability = (tool: string): Capability => {
     if (capability !== undefined) return capability
   }
   return "unknown"
+}
+
+/**
+ * The `ssg eval`-shaped answer of callers without a protocol of their own (generic callers and shell wrappers): the
+ * decision JSON on stdout always (FORCE's SUBSTITUTE as `reason`, its MESSAGE as `message`, ASK's `prompt`); a call that
+ * must not run as asked (block, force, ask) also exits 2 with the refusal on stderr, since the caller cannot ask anyone.
+ */
+export const decisionOutput = (result: HookResult, request?: HookRequest): HookResponse => {
+  if (request?.event === "post") return SILENT
+  const json = {
+    decision: result.decision,
+    rule_id: result.ruleId,
+    reason: result.decision === "force" ? agentReason(result) : result.reason,
+    ...(result.decision === "force" && result.reason !== null ? { message: result.reason } : {}),
+    ...(result.decision === "ask" && result.prompt !== undefined ? { prompt: result.prompt } : {})
+  }
+  switch (verdictOf(result)) {
+    case "deny":
+      return refusal(json, agentReason(result))
+    case "ask":
+      return refusal(json, approvalRefusal(result))
+    case "allow":
+      return answer(json)
+  }
+}
+
+/** The fallback adapter: `{"tool", "input"}` payloads (Claude-format ones too), keyword capabilities, nothing to install. */
+export const genericAdapter: ClientAdapter = {
+  name: "generic",
+  detect: () => true,
+  ...claudeFormatParsers("generic"),
+  formatOutput: decisionOutput,
+  toolCapability: genericCapability,
+  install: () =>
+    configPlan([], "install", ['Generic callers pipe {"tool", "input"} JSON into `ssg hook eval`; there is nothing to install.']),
+  uninstall: () => configPlan([], "uninstall"),
+  healthCheck: () => healthCheck([])
 }

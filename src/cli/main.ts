@@ -9,12 +9,15 @@ import * as Paths from "../pipeline/Paths.js"
 import * as RuleFiles from "../pipeline/RuleFiles.js"
 import { VERSION } from "../version.js"
 import { auditCommand } from "./audit.js"
+import { certifyCommand } from "./certify.js"
 import { checkCommand } from "./check.js"
 import { dedupeCommand } from "./dedupe.js"
 import { demoCommand } from "./demo.js"
 import { evalCommand, testRuleCommand } from "./eval.js"
 import { exitCodeOf } from "./exit.js"
 import { formatCommand } from "./format.js"
+import { hookCommand } from "./hookHelp.js"
+import { initCommand, uninstallCommand } from "./init.js"
 import { keysCommand } from "./keys.js"
 import { lintCommand } from "./lint.js"
 import { listCommand } from "./list.js"
@@ -35,6 +38,10 @@ const ssg = Command.make("ssg").pipe(
     checkCommand,
     keysCommand,
     auditCommand,
+    initCommand,
+    uninstallCommand,
+    certifyCommand,
+    hookCommand,
     demoCommand
   ])
 )

@@ -1,7 +1,17 @@
 import * as ed from "@noble/ed25519"
 import { sha512 } from "@noble/hashes/sha2.js"
 import { Schema } from "effect"
-import { base64, ED25519, formatSignedNote, keyId, SIG_PREFIX, verifierKeyText } from "./NoteFormat.js"
+import {
+  base64,
+  decodeBase64,
+  ED25519,
+  formatSignedNote,
+  hasForbiddenChar,
+  keyId,
+  readCheckpoint,
+  SIG_PREFIX,
+  verifierKeyText
+} from "./NoteFormat.js"
 
 export { keyId } from "./NoteFormat.js"
 
@@ -106,20 +116,8 @@ export const checkpointBody = (cp: Checkpoint): string => {
 
 /** Parses a checkpoint body or the body of a signed note (signatures are not read or checked); strict. */
 export const parse = (text: string): Checkpoint => {
-  const split = text.indexOf("\n\n")
-  const body = split < 0 ? text : text.slice(0, split + 1)
-  if (!body.endsWith("\n")) return checkpointError("checkpoint must end with a newline")
-  if (hasForbiddenChar(body, true)) return checkpointError("checkpoint contains a control character")
-  const lines = body.slice(0, -1).split("\n")
-  if (lines.length < 3) return checkpointError("checkpoint needs origin, size and root lines")
-  const [origin, sizeText, rootText, ...extensions] = lines as [string, string, string, ...Array<string>]
-  if (origin === "") return checkpointError("empty origin")
-  if (!/^(?:0|[1-9][0-9]*)$/.test(sizeText)) return checkpointError(`bad tree size ${JSON.stringify(sizeText)}`)
-  const size = Number(sizeText)
-  if (!Number.isSafeInteger(size)) return checkpointError(`tree size ${sizeText} is too large`)
-  const root = decodeBase64(rootText)
-  if (root === null || root.length !== 32) return checkpointError("root must be 32 bytes in standard base64")
-  return { origin, size, root, extensions }
+  const read = readCheckpoint(text)
+  return read.ok ? read.checkpoint : checkpointError(read.error)
 }
 
 /** Verifies a signed checkpoint with `vkey` and parses it; the key name must equal the origin. */
@@ -282,12 +280,6 @@ const checkPublicKeyLength = (publicKey: Uint8Array): void => {
 const isValidKeyName = (name: string): boolean =>
   name !== "" && !/[\s\u0085+]/.test(name) && !hasForbiddenChar(name, false)
 
-const loneSurrogate = "[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]"
-const forbiddenWithNewline = new RegExp(`[\\u0000-\\u0009\\u000b-\\u001f\\u007f]|${loneSurrogate}`)
-const forbiddenInLine = new RegExp(`[\\u0000-\\u001f\\u007f]|${loneSurrogate}`)
-
-const hasForbiddenChar = (s: string, newlineAllowed: boolean): boolean =>
-  (newlineAllowed ? forbiddenWithNewline : forbiddenInLine).test(s)
 
 const isUsablePoint = (publicKey: Uint8Array): boolean => {
   try {
@@ -297,12 +289,6 @@ const isUsablePoint = (publicKey: Uint8Array): boolean => {
   }
 }
 
-const decodeBase64 = (text: string): Uint8Array | null => {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return null
-  const buf = Buffer.from(text, "base64")
-  if (buf.toString("base64") !== text) return null
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length).slice()
-}
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex")
 

@@ -1,4 +1,5 @@
 import { join } from "node:path"
+import type { ClientAdapter, HookRequest, HookResponse, HookResult, ParseResult } from "../adapters/Adapter.js"
 import { compileRuleSet } from "../domain/rules/Evaluate.js"
 import type { Capability, ToolCall } from "../domain/ToolCall.js"
 import { redactSecrets } from "../domain/Redact.js"
@@ -9,39 +10,6 @@ import { appendEvents, eventSource, type EventParts } from "./LogWriter.js"
 import { cachedRuleHashes, type LoadedRuleset, loadRuleset, rulesetDiff } from "./RulesetCache.js"
 import { loadOrCreateKeyFiles } from "./SigningKey.js"
 import { displayPath, pathsFrom } from "./SsgHome.js"
-
-/** A pre-tool-use payload as an adapter reads it. */
-export interface HookRequest {
-  readonly tool: string
-  readonly input: Readonly<Record<string, unknown>>
-  readonly session: string | null
-  readonly cwd: string | null
-  readonly callId: string | null
-}
-
-/** A post-tool-use payload as an adapter reads it. */
-export interface PostRequest extends HookRequest {
-  readonly success: boolean
-  readonly durationMs: number | null
-  readonly responseBytes: number | null
-  readonly error: string | null
-}
-
-/** What the process answers: its standard output and error and its exit code. */
-export interface HookResponse {
-  readonly stdout: string
-  readonly stderr: string
-  readonly exitCode: number
-}
-
-/** What the hook needs from a client adapter. */
-export interface HookClient {
-  readonly name: string
-  readonly parsePre: (raw: string) => { readonly ok: true; readonly request: HookRequest } | { readonly ok: false; readonly error: string }
-  readonly parsePost: (raw: string) => { readonly ok: true; readonly request: PostRequest } | { readonly ok: false; readonly error: string }
-  readonly capability: (tool: string) => Capability
-  readonly answer: (verdict: Verdict) => HookResponse
-}
 
 /** The rule id recorded when ssg itself fails and the hook blocks the call (fail closed). */
 export const FAIL_CLOSED_RULE = "ssg-fail-closed"
@@ -164,19 +132,55 @@ const locate = (env: NodeJS.ProcessEnv, cwd: string) => {
   return { ...paths, dirs: [paths.projectRulesDir, paths.globalRulesDir], db: join(paths.home, "audit.db") }
 }
 
+/** The verdict as an adapter renders it. */
+export const hookResult = (verdict: Verdict): HookResult => ({
+  decision: verdict.decision,
+  ruleId: verdict.ruleId,
+  reason: verdict.reason,
+  ...(verdict.substitute !== null ? { substitute: verdict.substitute } : {}),
+  ...(verdict.prompt !== null ? { prompt: verdict.prompt } : {})
+})
+
+/** Options of a hook evaluation: rule directories other than the project's and SSG_HOME's (used by `ssg certify`). */
+export interface HookOptions {
+  readonly rulesDirs?: ReadonlyArray<string>
+}
+
 /**
  * `ssg hook eval`: evaluates a client's pre-tool-use payload, appends `v1.EvalDecided` (and `v1.RulesetLoaded` when
- * the rule files changed), and answers in the client's format. Fails closed: when ssg cannot read its rules, config,
- * key or log, the call is blocked with the reason (and recorded when the log can still be written).
+ * the rule files changed), and answers in the client's format. Fails closed: a malformed payload, or rules, config,
+ * key or log ssg cannot use, blocks the call with the reason (recorded when the log can still be written). A
+ * well-formed payload of an event that is not a tool call gets no answer.
  */
-export const hookEval = (client: HookClient, raw: string, env: NodeJS.ProcessEnv, processCwd: string): HookResponse => {
-  const parsed = client.parsePre(raw)
-  if (!parsed.ok) return client.answer(blockVerdict(FAIL_CLOSED_RULE, `ssg: bad hook payload: ${parsed.error}`))
+export const hookEval = (
+  adapter: ClientAdapter,
+  raw: string,
+  env: NodeJS.ProcessEnv,
+  processCwd: string,
+  options: HookOptions = {}
+): HookResponse => {
+  const parsed = adapter.parseInput(raw)
+  if (!parsed.ok && parsed.kind === "unsupported-event") return { stdout: "", stderr: "", exitCode: 0 }
+  const verdict = hookDecide(adapter, parsed, env, processCwd, options)
+  return adapter.formatOutput(hookResult(verdict), parsed.ok ? parsed.request : undefined)
+}
+
+/** The verdict `ssg hook eval` answers with (after recording it), before the client's formatting. */
+export const hookDecide = (
+  adapter: ClientAdapter,
+  parsed: ParseResult,
+  env: NodeJS.ProcessEnv,
+  processCwd: string,
+  options: HookOptions = {}
+): Verdict => {
+  if (!parsed.ok) return blockVerdict(FAIL_CLOSED_RULE, `ssg: bad hook payload: ${parsed.error}`)
   const request = parsed.request
+  if (request.event !== "pre") return blockVerdict(FAIL_CLOSED_RULE, "ssg: `ssg hook eval` got a post-tool payload")
   const call: ToolCall = { tool: request.tool, input: request.input }
-  const where = locate(env, request.cwd ?? processCwd)
+  const located = locate(env, request.cwd ?? processCwd)
+  const where = options.rulesDirs === undefined ? located : { ...located, dirs: options.rulesDirs }
   const started = performance.now()
-  const capability = client.capability(request.tool)
+  const capability = adapter.toolCapability(request.tool)
   let verdict: Verdict
   let config: SsgConfig | null = null
   let ruleset: LoadedRuleset | null = null
@@ -191,7 +195,7 @@ export const hookEval = (client: HookClient, raw: string, env: NodeJS.ProcessEnv
         `ssg: the rules do not load, so every call is blocked: ${displayPath(where.cwd, error.file)}:${error.line}:${error.column}: ${error.message}${more} (run \`ssg lint\`)`
       )
     } else {
-      verdict = verdictOf(compileRuleSet(ruleset.rules, { prefilter: false }).evaluate(call, capability), call)
+      verdict = verdictOf(compileRuleSet(ruleset.rules, { facts: ruleset.facts }).evaluate(call, capability), call)
     }
   } catch (e) {
     verdict = blockVerdict(FAIL_CLOSED_RULE, `ssg: cannot evaluate, so the call is blocked: ${firstLine(e)}`)
@@ -200,7 +204,7 @@ export const hookEval = (client: HookClient, raw: string, env: NodeJS.ProcessEnv
   try {
     hot = openHotPath(where.db)
     const key = loadOrCreateKeyFiles(where.home)
-    const source = eventSource(key, { client: client.name, session: request.session, cwd: where.cwd })
+    const source = eventSource(key, { client: adapter.name, session: request.session, cwd: where.cwd })
     const log = hot
     appendEvents(
       log,
@@ -213,11 +217,11 @@ export const hookEval = (client: HookClient, raw: string, env: NodeJS.ProcessEnv
         }
         const { _tag, ...data } = evalDecidedRecord(call, {
           capability,
-          client: client.name,
+          client: adapter.name,
           verdict,
           latencyMs: performance.now() - started,
           capture: config?.audit.captureInputs ?? false,
-          callId: request.callId
+          callId: request.toolUseId
         })
         events.push({ type: _tag, data })
         return events
@@ -231,20 +235,17 @@ export const hookEval = (client: HookClient, raw: string, env: NodeJS.ProcessEnv
   } finally {
     hot?.close()
   }
-  return client.answer(verdict)
+  return verdict
 }
 
-/** `ssg hook post`: records a client's post-tool-use payload as `v1.ToolCompleted`; answers nothing on success. */
-export const hookPost = (client: HookClient, raw: string, env: NodeJS.ProcessEnv, processCwd: string): HookResponse => {
-  const parsed = client.parsePost(raw)
-  if (!parsed.ok) return { stdout: "", stderr: `ssg: bad post-tool payload: ${parsed.error}\n`, exitCode: 1 }
-  const request = parsed.request
+const responseBytes = (response: unknown): number | null =>
+  response === undefined ? null : Buffer.byteLength(typeof response === "string" ? response : JSON.stringify(response) ?? "")
+
+const recordCompletion = (adapter: ClientAdapter, request: HookRequest, env: NodeJS.ProcessEnv, processCwd: string) => {
   const where = locate(env, request.cwd ?? processCwd)
-  let hot: HotPath | null = null
+  const hot = openHotPath(where.db)
   try {
-    hot = openHotPath(where.db)
     const key = loadOrCreateKeyFiles(where.home)
-    const error = request.error === null ? null : redactSecrets(request.error).slice(0, 200)
     appendEvents(
       hot,
       [
@@ -252,22 +253,38 @@ export const hookPost = (client: HookClient, raw: string, env: NodeJS.ProcessEnv
           type: "v1.ToolCompleted",
           data: {
             tool: request.tool,
-            call_id: request.callId,
-            success: request.success,
-            duration_ms: request.durationMs,
-            response_bytes: request.responseBytes,
-            error
+            call_id: request.toolUseId,
+            success: request.error === undefined && request.interrupted !== true,
+            duration_ms: request.durationMs ?? null,
+            response_bytes: responseBytes(request.response),
+            error: request.error === undefined ? null : redactSecrets(request.error).slice(0, 200)
           }
         }
       ],
-      eventSource(key, { client: client.name, session: request.session, cwd: where.cwd }),
+      eventSource(key, { client: adapter.name, session: request.session, cwd: where.cwd }),
       key,
       join(where.home, "checkpoints", "latest")
     )
+  } finally {
+    hot.close()
+  }
+}
+
+/** `ssg hook post`: records a client's post-tool-use payload as `v1.ToolCompleted`; answers nothing on success. */
+export const hookPost = (adapter: ClientAdapter, raw: string, env: NodeJS.ProcessEnv, processCwd: string): HookResponse => {
+  const parsed = adapter.parseInput(raw)
+  if (!parsed.ok) {
+    return parsed.kind === "unsupported-event"
+      ? { stdout: "", stderr: "", exitCode: 0 }
+      : { stdout: "", stderr: `ssg: bad post-tool payload: ${parsed.error}\n`, exitCode: 1 }
+  }
+  if (parsed.request.event !== "post") {
+    return { stdout: "", stderr: "ssg: `ssg hook post` got a pre-tool payload\n", exitCode: 1 }
+  }
+  try {
+    recordCompletion(adapter, parsed.request, env, processCwd)
     return { stdout: "", stderr: "", exitCode: 0 }
   } catch (e) {
     return { stdout: "", stderr: `ssg: cannot record the tool result: ${firstLine(e)}\n`, exitCode: 1 }
-  } finally {
-    hot?.close()
   }
 }

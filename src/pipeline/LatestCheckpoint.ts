@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto"
-import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from "node:fs"
-import { parse as parseCheckpoint } from "../domain/Checkpoint.js"
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from "node:fs"
+import { dirname } from "node:path"
+import { readCheckpoint } from "../domain/NoteFormat.js"
 
 /** The checkpoint kept in `checkpoints/latest`, as parsed from the file. */
 export interface LatestCheckpoint {
@@ -34,14 +35,12 @@ const readText = (path: string, fd: number): string => {
 }
 
 const parsed = (text: string): LatestCheckpoint | null => {
-  try {
-    return parseCheckpoint(text)
-  } catch {
-    return null
-  }
+  const read = readCheckpoint(text)
+  return read.ok ? read.checkpoint : null
 }
 
 const replace = (path: string, note: string): void => {
+  mkdirSync(dirname(path), { recursive: true })
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`
   writeFileSync(tmp, note)
   renameSync(tmp, path)

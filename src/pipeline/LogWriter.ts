@@ -111,7 +111,8 @@ export const storedRoot = (hot: HotPath, size: number): Uint8Array | null => {
 /**
  * Appends events in one `BEGIN IMMEDIATE` transaction: canonical bytes, leaf and chain hashes, tree nodes, a signed
  * head (and a retained checkpoint every CHECKPOINT_INTERVAL entries); then advances `checkpoints/latest` when the new
- * tree extends the checkpoint there. `events` may be a function: it then runs inside the transaction (holding the
+ * tree extends the checkpoint there (a failure there is a warning on stderr: the entries are committed and the next
+ * append retries). `events` may be a function: it then runs inside the transaction (holding the
  * write lock), so what it reads from the log cannot change before its events land. Throws on any storage failure
  * (nothing is committed then).
  */
@@ -156,6 +157,10 @@ export const appendEvents = (
   if (result === null) return []
   const rootAt = (size: number): Uint8Array | null =>
     size === result.oldSize ? result.oldRoot : size === result.size ? result.root : storedRoot(hot, size)
-  advanceLatest(latestPath, result.note, result.size, (current) => sameBytes(current.root, rootAt(current.size)))
+  try {
+    advanceLatest(latestPath, result.note, result.size, (current) => sameBytes(current.root, rootAt(current.size)))
+  } catch (e) {
+    process.stderr.write(`ssg: warning: cannot update ${latestPath} (the entries are committed): ${(e as Error).message}\n`)
+  }
   return result.appended
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { type AtomFacts, atomFacts } from "../domain/rules/Evaluate.js"
 import { parseRulesFile } from "../domain/rules/Parser.js"
 import type { Diagnostic, Rule } from "../domain/rules/Rule.js"
 import { brokenFile, decodeRulesText, fileError, firstById, ruleFilesUnder } from "./RulesLoader.js"
@@ -18,9 +19,11 @@ export interface LoadedRuleset {
   readonly contentSha256: string
   /** SHA-256 of each rule's source text, by id (what `changed` in `v1.RulesetLoaded` compares). */
   readonly ruleHashes: Readonly<Record<string, string>>
+  /** What compiling each rule's conditions learns (literals, fail-secure), so a hook process need not compile them all. */
+  readonly facts: ReadonlyArray<ReadonlyArray<ReadonlyArray<AtomFacts>>>
 }
 
-const CACHE_VERSION = 1
+const CACHE_VERSION = 2
 
 /** The ruleset content hash: SHA-256 (hex) of the rules' verbatim source texts, sorted by id, joined with `\n---\n`. */
 export const rulesetContentHash = (rules: ReadonlyArray<Rule>): string =>
@@ -116,7 +119,8 @@ export const loadRuleset = (home: string, dirs: ReadonlyArray<string>): LoadedRu
     errors: parsed.flatMap((f) => f.diagnostics.filter((d) => d.severity === "error")),
     filesSha256,
     contentSha256: rulesetContentHash(rules),
-    ruleHashes: Object.fromEntries(rules.map((r) => [r.id, createHash("sha256").update(r.rawText).digest("hex")]))
+    ruleHashes: Object.fromEntries(rules.map((r) => [r.id, createHash("sha256").update(r.rawText).digest("hex")])),
+    facts: atomFacts(rules)
   }
   writeCached(home, ruleset)
   return ruleset

@@ -36,20 +36,25 @@ const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex")
 export const keyName = (publicKey: Uint8Array): string =>
   `ssg.local/${createHash("sha256").update(publicKey).digest("hex").slice(0, 16)}`
 
-/** Builds a signing key from a 32-byte Ed25519 seed (signing uses node:crypto; bytes equal @noble/ed25519's). */
-export const signingKeyFromSeed = (seed: Uint8Array): SigningKey => {
-  const privateKey: KeyObject = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" })
+const keyFromObject = (privateKey: KeyObject, seed: Uint8Array): SigningKey => {
   const spki = createPublicKey(privateKey).export({ format: "der", type: "spki" })
   const publicKey = new Uint8Array(spki.subarray(spki.length - 32))
   const name = keyName(publicKey)
+  let vkey: string | null = null
   return {
     name,
     publicKey,
-    vkey: verifierKeyText(name, publicKey),
+    get vkey() {
+      return (vkey ??= verifierKeyText(name, publicKey))
+    },
     seed,
     sign: (message) => new Uint8Array(sign(null, message, privateKey))
   }
 }
+
+/** Builds a signing key from a 32-byte Ed25519 seed (signing uses node:crypto; bytes equal @noble/ed25519's). */
+export const signingKeyFromSeed = (seed: Uint8Array): SigningKey =>
+  keyFromObject(createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" }), seed)
 
 /** Verifies an Ed25519 signature with node:crypto; false on any malformed input. */
 export const verifySignature = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean => {
@@ -121,9 +126,10 @@ export const loadKeyFiles = (home: string): SigningKey => {
     throw new KeyFileProblem("unreadable", `cannot read ${privatePath}: ${(e as Error).message}`)
   }
   try {
-    const der = createPrivateKey(text).export({ format: "der", type: "pkcs8" })
+    const privateKey = createPrivateKey(text)
+    const der = privateKey.export({ format: "der", type: "pkcs8" })
     if (der.length !== 48 || !der.subarray(0, 16).equals(PKCS8_PREFIX)) throw new Error("not an Ed25519 private key")
-    return signingKeyFromSeed(new Uint8Array(der.subarray(16)))
+    return keyFromObject(privateKey, new Uint8Array(der.subarray(16)))
   } catch (e) {
     throw new KeyFileProblem("malformed", `${privatePath}: ${(e as Error).message}`)
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
-import { GENERIC_KEYWORDS, genericCapability } from "../../src/adapters/Generic.js"
+import { GENERIC_KEYWORDS, genericAdapter, genericCapability } from "../../src/adapters/Generic.js"
 import type { Capability } from "../../src/domain/ToolCall.js"
+import { fixture, RESULTS } from "./support.js"
 
 const expectCapabilities = (expected: Record<string, Capability>): void => {
   const actual = Object.fromEntries(Object.keys(expected).map((tool) => [tool, genericCapability(tool)]))
@@ -124,5 +125,52 @@ describe("GENERIC_KEYWORDS", () => {
     const words = GENERIC_KEYWORDS.map(([word]) => word)
     expect(new Set(words).size).toBe(words.length)
     for (const word of words) expect(word, word).toMatch(/^[a-z0-9]+$/)
+  })
+})
+
+describe("genericAdapter", () => {
+  it("reads {tool, input} and Claude-format calls", () => {
+    const call = genericAdapter.parseInput(fixture("generic", "tool-call"))
+    expect(call).toEqual({
+      ok: true,
+      request: {
+        client: "generic",
+        event: "pre",
+        hookEvent: "PreToolUse",
+        tool: "Bash",
+        input: { command: "ls -la" },
+        session: null,
+        cwd: null,
+        toolUseId: null
+      }
+    })
+    expect(genericAdapter.parseInput('{"tool":"Bash","input":"ls"}')).toEqual({
+      ok: false,
+      kind: "malformed",
+      error: 'field "input" must be a JSON object'
+    })
+  })
+
+  it("prints the decision JSON and exits 2 for calls that must not run as asked", () => {
+    expect(genericAdapter.formatOutput(RESULTS.allow)).toEqual({
+      stdout: '{"decision":"allow","rule_id":null,"reason":null}\n',
+      stderr: "",
+      exitCode: 0
+    })
+    expect(genericAdapter.formatOutput(RESULTS.ask)).toEqual({
+      stdout: '{"decision":"ask","rule_id":"ask-publish","reason":"Publishing needs a person.","prompt":"Publish version 2.0.0 of shop?"}\n',
+      stderr:
+        "Needs a person's approval (ssg rule ask-publish), which this client's hook cannot ask for: Publish version 2.0.0 of shop?\n",
+      exitCode: 2
+    })
+    expect(genericAdapter.formatOutput(RESULTS.block).exitCode).toBe(2)
+    expect(genericAdapter.formatOutput(RESULTS.log).exitCode).toBe(0)
+  })
+
+  it("uses the keyword map, is always detected, and installs nothing", () => {
+    expect(genericAdapter.toolCapability("run_terminal_cmd")).toBe("execute")
+    expect(genericAdapter.detect({})).toBe(true)
+    expect(genericAdapter.install("/p").apply({})).toEqual({ ok: true, writes: {} })
+    expect(genericAdapter.healthCheck("/p").check({})).toEqual({ ok: true, problems: [] })
   })
 })

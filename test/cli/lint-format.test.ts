@@ -244,11 +244,4 @@ describe("the command line", () => {
       expect(r.stderr).toMatch(/^ssg: \S.*\n$/)
     }
   })
-  it("demo evaluates the sample calls against the starter ruleset, showing every decision", () => {
-    const r = ssg("demo")
-    expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/^lint: 7 file\(s\) valid, 0 errors/m)
-    for (const d of ["block", "allow", "log", "shadow", "ask", "force"]) expect(r.stdout).toMatch(new RegExp(`^\\s+\\d+ .* ${d} `, "m"))
-    expect(r.stdout).toMatch(/^30 calls: /m)
-  })
 })

@@ -4,7 +4,7 @@ import { codeLines } from "./CommentLines.js"
 import { compileGlob } from "./Glob.js"
 import { buildLiteralIndex, type LiteralIndex } from "./LiteralIndex.js"
 import { minLength } from "./Literals.js"
-import { compileRegex, regexLiterals } from "./Regex.js"
+import { compileRegex, regexLiterals as literalsOfRegex } from "./Regex.js"
 import { type Atom, type Decision, type Field, type Rule, type Target, TERMINAL_DECISIONS, type WireDecision, wireDecision } from "./Rule.js"
 
 /** Order of decisions at equal priority: deny overrides, then ask, force, allow; the non-terminal ones last. */
@@ -156,10 +156,11 @@ const TEXT_ANCHORS = /\\[Az]/
 
 const CLEARS_MULTILINE = /\(\?[A-Za-z]*-[A-Za-z-]*m/
 
-const compileAtom = (atom: Atom, field: number): CompiledAtom => {
+const compileAtom = (atom: Atom, field: number, withLiterals = true): CompiledAtom => {
   const v = atom.value
   const base = { atom, field, resolve: fieldResolver(atom.field), failSecure: false }
-  const lit = (l: string): ReadonlyArray<string> | null => (l === "" ? null : [l])
+  const lit = (l: string): ReadonlyArray<string> | null => (l === "" || !withLiterals ? null : [l])
+  const regexLiterals = (pattern: string) => (withLiterals ? literalsOfRegex(pattern) : null)
   switch (atom.operator) {
     case "CONTAINS":
       return { ...base, test: (s) => s.includes(v), literals: lit(v) }
@@ -173,7 +174,7 @@ const compileAtom = (atom: Atom, field: number): CompiledAtom => {
       return { ...base, test: (s) => containsWord(s, v), literals: lit(v) }
     case "GLOB": {
       const glob = compileGlob(v)
-      return { ...base, test: (s) => glob.test(s), literals: glob.literals }
+      return { ...base, test: (s) => glob.test(s), literals: withLiterals ? glob.literals : null }
     }
     case "REGEX":
     case "MATCHES": {
@@ -203,20 +204,41 @@ const compileAtom = (atom: Atom, field: number): CompiledAtom => {
   }
 }
 
-const lazyAtom = (atom: Atom, field: number): CompiledAtom => {
+/** What compiling a condition learns before it ever runs: the literals one of which it needs, and fail-secure. */
+export interface AtomFacts {
+  readonly literals: ReadonlyArray<string> | null
+  readonly failSecure: boolean
+}
+
+/** The facts of every condition of `rules` (rules, then groups, then conditions, in order), e.g. to cache with them. */
+export const atomFacts = (rules: ReadonlyArray<Rule>): Array<Array<Array<AtomFacts>>> =>
+  rules.map((rule) =>
+    rule.groups.map((group) =>
+      group.map((atom) => {
+        const compiled = compileAtom(atom, 0)
+        return { literals: compiled.literals, failSecure: compiled.failSecure }
+      })
+    )
+  )
+
+const lazyAtom = (atom: Atom, field: number, facts: AtomFacts): CompiledAtom => {
   let real: CompiledAtom | null = null
-  const compiled = (): CompiledAtom => (real ??= compileAtom(atom, field))
   return {
     atom,
     field,
     resolve: fieldResolver(atom.field),
-    get failSecure() {
-      return compiled().failSecure
-    },
-    test: (value, ctx) => compiled().test(value, ctx),
-    literals: null
+    failSecure: facts.failSecure,
+    test: (value, ctx) => (real ??= compileAtom(atom, field, false)).test(value, ctx),
+    literals: facts.literals
   }
 }
+
+const scanningIndex = (literals: ReadonlyArray<string>): LiteralIndex => ({
+  size: literals.length,
+  scan: (text, found) => {
+    for (let id = 0; id < literals.length; id++) if (text.includes(literals[id]!)) found(id)
+  }
+})
 
 const atomHolds = (a: CompiledAtom, ctx: Context): boolean => {
   if (a.failSecure) return true
@@ -238,14 +260,17 @@ export const evaluationOrder = (rules: ReadonlyArray<Rule>): ReadonlyArray<Rule>
     .map((x) => x.rule)
 
 /**
- * Compiles rules (given in load order) for evaluation. With `prefilter: false` (for one-shot evaluation, e.g. the hook)
- * no literal index is built and each condition's pattern compiles on its first use; decisions are the same.
+ * Compiles rules (given in load order) for evaluation. Given the rules' `atomFacts` (for one-shot evaluation, e.g. the
+ * hook with its cache) no automaton is built, literals are found by plain substring search and each condition's
+ * pattern compiles on its first use; decisions are the same.
  */
 export const compileRuleSet = (
   loaded: ReadonlyArray<Rule>,
-  options: { readonly prefilter?: boolean } = {}
+  options: { readonly facts?: ReadonlyArray<ReadonlyArray<ReadonlyArray<AtomFacts>>> } = {}
 ): CompiledRuleSet => {
-  const prefilter = options.prefilter ?? true
+  const factsOf = new Map<Rule, ReadonlyArray<ReadonlyArray<AtomFacts>>>()
+  if (options.facts !== undefined) loaded.forEach((rule, i) => factsOf.set(rule, options.facts![i]!))
+  const lazy = options.facts !== undefined
   const rules = evaluationOrder(loaded)
   const fieldIds = new Map<Field, number>()
   const fieldId = (f: Field): number => {
@@ -276,14 +301,16 @@ export const compileRuleSet = (
     rule,
     order,
     mask: TARGET_MASK[rule.target],
-    groups: rule.groups.map((group) => {
+    groups: rule.groups.map((group, gi) => {
       const atoms = group
-        .map((atom) => (prefilter ? compileAtom : lazyAtom)(atom, fieldId(atom.field)))
+        .map((atom, ai) =>
+          lazy ? lazyAtom(atom, fieldId(atom.field), factsOf.get(rule)![gi]![ai]!) : compileAtom(atom, fieldId(atom.field))
+        )
         .sort((a, b) => COST[a.atom.operator] - COST[b.atom.operator])
       let requires: Int32Array | null = null
       let bestScore = 0
       const needs: Array<Int32Array> = []
-      for (const a of prefilter ? atoms : []) {
+      for (const a of atoms) {
         if (a.atom.negated || a.failSecure || a.literals === null) continue
         const ids = Int32Array.from(a.literals.map((l) => internLiteral(a.field, l)))
         needs.push(ids)
@@ -302,7 +329,7 @@ export const compileRuleSet = (
   const indexes: Array<{ field: number; index: LiteralIndex }> = []
   const globalIdOf: Array<Int32Array> = []
   for (const [field, lits] of literalsByField) {
-    indexes.push({ field, index: buildLiteralIndex(lits) })
+    indexes.push({ field, index: lazy ? scanningIndex(lits) : buildLiteralIndex(lits) })
     globalIdOf[field] = Int32Array.from(lits.map((l) => literalId.get(`${field}\u0000${l}`)!))
   }
   const literalCount = literalField.length

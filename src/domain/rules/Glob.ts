@@ -1,5 +1,7 @@
-import RE2 from "re2"
+import type RE2Class from "re2"
 import { betterLiterals } from "./Literals.js"
+import { RE2 } from "./Regex.js"
+
 
 /** A compiled GLOB: `test` takes a path; any matching path contains one of `literals` (null: none is required). */
 export interface GlobMatcher {
@@ -90,9 +92,9 @@ const build = (pattern: string): Analysis => {
   if (fast !== null) return { matcher: { pattern, test: fast, literals }, error: null }
   const body = emitSeq(top, basename)
   const regexSource = "(?s)" + (absolute ? "^" : "(?:^|/)") + body + (dirTail ? "(?:/.*)?" : "") + "$"
-  let re: RE2
+  let re: RE2Class
   try {
-    re = new RE2(regexSource)
+    re = new (RE2())(regexSource)
   } catch (e) {
     return failSecure(pattern, `glob does not compile: ${firstLine(e)}`)
   }

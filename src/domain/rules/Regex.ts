@@ -1,5 +1,11 @@
-import RE2 from "re2"
+import { createRequire } from "node:module"
+import type RE2Class from "re2"
 import { betterLiterals } from "./Literals.js"
+
+let loaded: typeof RE2Class | undefined
+
+/** The RE2 class, loaded (through `require`: a CommonJS addon) on first use, so calls that need no pattern never load it. */
+export const RE2 = (): typeof RE2Class => (loaded ??= createRequire(import.meta.url)("re2") as typeof RE2Class)
 
 /** A regex compiled with RE2, or the one-line reason it was rejected. */
 export type CompiledRegex =
@@ -19,9 +25,9 @@ export const compileRegex = (pattern: string): CompiledRegex => {
 }
 
 const build = (pattern: string): CompiledRegex => {
-  let re: RE2
+  let re: RE2Class
   try {
-    re = new RE2(pattern)
+    re = new (RE2())(pattern)
   } catch (e) {
     const message = (e instanceof Error ? e.message : String(e)).split("\n")[0]!.trim()
     return { ok: false, reason: findUnsupported(pattern) ?? `RE2 rejected the pattern: ${message}` }

@@ -3,9 +3,8 @@
 const FAKE_AWS_KEY_ID = "AKIA" + "IOSFODNN7EXAMPLE"
 
 /**
- * Realistic Claude Code tool calls for `ssg demo`, in the order a short coding session might produce
- * them: everyday work mixed with calls the starter ruleset (`rules/`) catches. Evaluated against the
- * starter rules, the table shows every decision kind: block, allow, log, shadow, ask and force.
+ * 30 realistic Claude Code tool calls, in the order a short coding session might produce them: everyday work
+ * mixed with calls the starter ruleset (`rules/`) catches (every decision kind); the evaluation benchmark's workload.
  */
 export const DEMO_CALLS: ReadonlyArray<{
   readonly label: string

@@ -1,0 +1,201 @@
+import { Command, Options } from "@effect/cli"
+import { Console, Effect } from "effect"
+import { randomBytes } from "node:crypto"
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from "node:fs"
+import { homedir } from "node:os"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import type { ClientAdapter, ConfigPlan, FileContents } from "../adapters/Adapter.js"
+import { ADAPTERS, adapterByName } from "../adapters/HookClient.js"
+import type { Rule } from "../domain/rules/Rule.js"
+import { displayPath, SsgPaths } from "../pipeline/Paths.js"
+import { RuleFiles } from "../pipeline/RuleFiles.js"
+import { UsageError } from "./finding.js"
+
+/** The starter ruleset shipped in the package (`rules/` next to `dist/`). */
+export const STARTER_RULES_DIR = fileURLToPath(new URL("../rules/", import.meta.url))
+
+/** Configuration directories whose presence says a client is used here (project or home). */
+const CLIENT_DIRS: Partial<Record<string, ReadonlyArray<string>>> = {
+  "claude-code": [".claude"],
+  gemini: [".gemini"],
+  cursor: [".cursor"],
+  codex: [".codex"]
+}
+
+const clientOption = Options.text("client").pipe(
+  Options.withDescription(`client to set up: ${Object.keys(ADAPTERS).join(", ")}, or all (default: the detected ones)`),
+  Options.optional
+)
+const globalOption = Options.boolean("global").pipe(
+  Options.withDescription("install into the client's user-level configuration under the home directory")
+)
+const commandOption = Options.text("command").pipe(
+  Options.withDescription("how the client should invoke ssg (default: ssg)"),
+  Options.withDefault("ssg")
+)
+
+const readContents = (paths: ReadonlyArray<string>): FileContents =>
+  Object.fromEntries(paths.map((p) => [p, existsSync(p) ? readFileSync(p, "utf8") : null]))
+
+const removeEmptyParents = (path: string, stop: string): void => {
+  for (let dir = dirname(path); dir.startsWith(stop) && dir !== stop; dir = dirname(dir)) {
+    if (readdirSync(dir).length > 0) return
+    rmdirSync(dir)
+  }
+}
+
+/** Performs a configuration plan: reads its files, applies it, writes atomically; returns the paths it changed. */
+export const applyPlan = (plan: ConfigPlan, root: string): ReadonlyArray<string> => {
+  const result = plan.apply(readContents(plan.files))
+  if (!result.ok) throw new UsageError({ message: result.error })
+  const changed: Array<string> = []
+  for (const [path, write] of Object.entries(result.writes)) {
+    if (write === "delete") {
+      rmSync(path, { force: true })
+      removeEmptyParents(path, root)
+    } else {
+      mkdirSync(dirname(path), { recursive: true })
+      const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`
+      const mode = existsSync(path) ? statSync(path).mode & 0o7777 : write.executable ? 0o755 : 0o644
+      writeFileSync(tmp, write.contents, { mode })
+      chmodSync(tmp, write.executable ? mode | 0o111 : mode)
+      renameSync(tmp, path)
+    }
+    changed.push(path)
+  }
+  return changed
+}
+
+/** The clients a plain `ssg init` sets up: those whose environment variables are set or whose config folder exists. */
+export const detectedClients = (dirs: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Array<ClientAdapter> =>
+  Object.values(ADAPTERS).filter(
+    (a) =>
+      a.name !== "generic" &&
+      (a.detect(env) || (CLIENT_DIRS[a.name] ?? []).some((d) => dirs.some((root) => existsSync(join(root, d)))))
+  )
+
+const chosenClients = (client: string | null, dirs: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    if (client === null) return detectedClients(dirs, process.env)
+    if (client === "all") return Object.values(ADAPTERS).filter((a) => a.name !== "generic")
+    const adapter = adapterByName(client)
+    if (adapter === undefined) {
+      return yield* new UsageError({
+        message: `unknown client "${client}" (expected one of ${Object.keys(ADAPTERS).join(", ")}, or all)`
+      })
+    }
+    return [adapter]
+  })
+
+/** Copies the starter rule files into `rulesDir`, keeping any file of the same name already there. */
+export const installStarterRules = (rulesDir: string): { readonly added: number; readonly kept: number } => {
+  mkdirSync(rulesDir, { recursive: true })
+  let added = 0
+  let kept = 0
+  for (const name of readdirSync(STARTER_RULES_DIR).filter((n) => n.endsWith(".rules")).sort()) {
+    const target = join(rulesDir, name)
+    if (existsSync(target)) kept++
+    else {
+      copyFileSync(join(STARTER_RULES_DIR, name), target)
+      added++
+    }
+  }
+  return { added, kept }
+}
+
+const loadRulesFor = (rulesDir: string) =>
+  Effect.flatMap(RuleFiles, (files) => files.loadValid({ dirs: [rulesDir] })).pipe(Effect.map((l) => l.rules))
+
+/** `ssg init`: installs the starter ruleset into `.sigmashake/rules/` and ssg's hook into the chosen clients. */
+export const initCommand = Command.make(
+  "init",
+  {
+    client: clientOption,
+    global: globalOption,
+    list: Options.boolean("list").pipe(Options.withDescription("list the clients, whether each is detected and installed")),
+    command: commandOption
+  },
+  ({ client, command, global, list }) =>
+    Effect.gen(function* () {
+      const { cwd } = yield* SsgPaths
+      const home = homedir()
+      const target = global ? home : cwd
+      const searched = global ? [home] : [cwd, home]
+      if (list) {
+        const detected = new Set(detectedClients(searched, process.env).map((a) => a.name))
+        for (const adapter of Object.values(ADAPTERS)) {
+          const check = adapter.healthCheck(target, { command })
+          const report = check.check(readContents(check.files))
+          yield* Console.log(
+            `${adapter.name.padEnd(14)} ${detected.has(adapter.name) ? "detected    " : "not detected"}  ${report.ok ? "installed" : "not installed"}`
+          )
+        }
+        return
+      }
+      const rulesDir = join(cwd, ".sigmashake", "rules")
+      const starter = yield* Effect.try({
+        try: () => installStarterRules(rulesDir),
+        catch: (e) => new UsageError({ message: `cannot write ${displayPath(cwd, rulesDir)}: ${(e as Error).message}` })
+      })
+      yield* Console.log(
+        starter.added > 0
+          ? `${displayPath(cwd, rulesDir)}: added ${starter.added} starter rule file(s)${starter.kept > 0 ? `, kept ${starter.kept} existing` : ""}`
+          : `${displayPath(cwd, rulesDir)}: already holds the starter rule files`
+      )
+      const adapters = yield* chosenClients(client._tag === "Some" ? client.value : null, searched)
+      if (adapters.length === 0) {
+        yield* Console.log("no client detected here; name one with --client (e.g. --client claude-code) or use --client all")
+        return
+      }
+      const rules: ReadonlyArray<Rule> = yield* loadRulesFor(rulesDir)
+      for (const adapter of adapters) {
+        const plan = adapter.install(target, { command, rules })
+        const changed = yield* Effect.try({
+          try: () => applyPlan(plan, target),
+          catch: (e) => (e instanceof UsageError ? e : new UsageError({ message: `${adapter.name}: ${(e as Error).message}` }))
+        })
+        yield* Console.log(
+          changed.length === 0
+            ? `${adapter.name}: already installed`
+            : `${adapter.name}: installed (${changed.map((p) => displayPath(cwd, p)).join(", ")})`
+        )
+        for (const note of plan.notes) yield* Console.log(`  ${note}`)
+      }
+    })
+).pipe(Command.withDescription("Install the starter ruleset and ssg's hook into the detected (or named) clients"))
+
+/** `ssg uninstall`: removes exactly what `ssg init` added to the chosen clients' configuration. */
+export const uninstallCommand = Command.make(
+  "uninstall",
+  { client: clientOption, global: globalOption, command: commandOption },
+  ({ client, command, global }) =>
+    Effect.gen(function* () {
+      const { cwd } = yield* SsgPaths
+      const target = global ? homedir() : cwd
+      const name = client._tag === "Some" ? client.value : "all"
+      const adapters = yield* chosenClients(name, [target])
+      for (const adapter of adapters) {
+        const plan = adapter.uninstall(target, { command })
+        const changed = yield* Effect.try({
+          try: () => applyPlan(plan, target),
+          catch: (e) => (e instanceof UsageError ? e : new UsageError({ message: `${adapter.name}: ${(e as Error).message}` }))
+        })
+        if (changed.length > 0) {
+          yield* Console.log(`${adapter.name}: removed (${changed.map((p) => displayPath(cwd, p)).join(", ")})`)
+        } else if (client._tag === "Some") yield* Console.log(`${adapter.name}: nothing to remove`)
+      }
+    })
+).pipe(Command.withDescription("Remove what `ssg init` added to the clients' configuration (default: every client)"))
