@@ -1,3 +1,5 @@
 #!/usr/bin/env node
-if (process.argv[2] === "hook") await import("../dist/hook.js")
+import { createRequire } from "node:module"
+
+if (process.argv[2] === "hook") createRequire(import.meta.url)("./hook-loader.cjs")
 else await import("../dist/main.js")

@@ -1,6 +1,7 @@
 // Bundles the CLI and the library entry into dist/ (or --outdir=DIR) with esbuild; native addons stay external. The hook
-// entry (`ssg hook ...`) is a separate, self-contained bundle that also carries better-sqlite3's JavaScript (its addon is
-// loaded by path), so an agent's hook call loads one file and no Effect code.
+// entry (`ssg hook ...`) is a separate, self-contained CommonJS bundle (dist/hook.cjs, loaded with require: no ESM loader
+// work) that also carries better-sqlite3's JavaScript (its addon is loaded by path), so an agent's hook call loads one
+// file and no Effect code.
 // Each build starts from an empty directory that then replaces the output directory, so no stale chunk of an earlier
 // build is ever shipped and a CLI running meanwhile sees the old or the new bundle, never a half-removed one.
 import { build } from "esbuild"
@@ -40,17 +41,18 @@ try {
   })
   await build({
     absWorkingDir: root,
-    entryPoints: { hook: "src/cli/hook.ts" },
-    outdir: fresh,
+    entryPoints: ["src/cli/hook.ts"],
+    outfile: `${fresh}/hook.cjs`,
     bundle: true,
     platform: "node",
     target: "node20",
-    format: "esm",
+    format: "cjs",
     sourcemap: true,
     sourcesContent: false,
     minify: true,
     external: ["re2"],
-    banner,
+    define: { "import.meta.url": "__ssgModuleUrl" },
+    banner: { js: 'const __ssgModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
     logLevel: "warning"
   })
 } catch (error) {

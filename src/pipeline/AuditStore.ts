@@ -1,10 +1,9 @@
-import type DatabaseClass from "better-sqlite3"
+import Database from "better-sqlite3"
 import { existsSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 
 const requireHere = createRequire(import.meta.url)
-const Database: typeof DatabaseClass = requireHere("better-sqlite3")
 
 /** The SQLite addon's path, passed straight to better-sqlite3 (its own lookup tries many paths; the hook starts faster). */
 const nativeBinding = (() => {
@@ -78,7 +77,7 @@ const MIGRATIONS: Record<string, ReadonlyArray<string>> = {
   ]
 }
 
-const prepareSchema = (db: DatabaseClass.Database): void => {
+const prepareSchema = (db: Database.Database): void => {
   const version = (): string | undefined => {
     const present = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get()
     if (present === undefined) return undefined
@@ -165,57 +164,73 @@ export const openHotPath = (filename: string): HotPath => {
     db.pragma("journal_mode = WAL")
     db.pragma("synchronous = FULL")
     prepareSchema(db)
-    const head = db.prepare<[], HeadRow>("SELECT size, root, chain, border, note FROM head WHERE id = 1")
-    const insertEntry = db.prepare<[number, string, string, string, Uint8Array, Uint8Array, Uint8Array, string | null]>(
-      "INSERT INTO entries (seq, id, type, recorded_at, bytes, leaf, chain, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-    )
-    const insertNode = db.prepare<[number, number, Uint8Array]>("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
-    const writeHead = db.prepare<[HeadRow]>(
-      `INSERT INTO head (id, size, root, chain, border, note) VALUES (1, @size, @root, @chain, @border, @note)
-       ON CONFLICT (id) DO UPDATE SET size = excluded.size, root = excluded.root, chain = excluded.chain,
-       border = excluded.border, note = excluded.note`
-    )
-    const insertCheckpoint = db.prepare<[CheckpointRow]>(
-      "INSERT INTO checkpoints (size, root, note, created_at) VALUES (@size, @root, @note, @created_at)"
-    )
-    const leaf = db.prepare<[number], Uint8Array>("SELECT leaf FROM entries WHERE seq = ?").pluck()
-    const inner = db.prepare<[number, number], Uint8Array>("SELECT hash FROM nodes WHERE level = ? AND idx = ?").pluck()
-    const entry = db.prepare<[number], EntryRow>(
-      "SELECT seq, id, type, recorded_at, bytes, leaf, chain FROM entries WHERE seq = ?"
-    )
-    const inSession = db
-      .prepare<[string, string, number], Uint8Array>(
-        "SELECT bytes FROM entries WHERE session = ? AND type = ? ORDER BY seq DESC LIMIT ?"
+    const lazy = <S>(prepare: () => S): (() => S) => {
+      let statement: S | undefined
+      return () => (statement ??= prepare())
+    }
+    const head = lazy(() => db.prepare<[], HeadRow>("SELECT size, root, chain, border, note FROM head WHERE id = 1"))
+    const insertEntry = lazy(() =>
+      db.prepare<[number, string, string, string, Uint8Array, Uint8Array, Uint8Array, string | null]>(
+        "INSERT INTO entries (seq, id, type, recorded_at, bytes, leaf, chain, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
       )
-      .pluck()
-    const ofType = db
-      .prepare<[string, number], Uint8Array>("SELECT bytes FROM entries WHERE type = ? ORDER BY seq DESC LIMIT ?")
-      .pluck()
-    const begin = db.prepare("BEGIN IMMEDIATE")
-    const commit = db.prepare("COMMIT")
-    const rollback = db.prepare("ROLLBACK")
+    )
+    const insertNode = lazy(() =>
+      db.prepare<[number, number, Uint8Array]>("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
+    )
+    const writeHead = lazy(() =>
+      db.prepare<[HeadRow]>(
+        `INSERT INTO head (id, size, root, chain, border, note) VALUES (1, @size, @root, @chain, @border, @note)
+         ON CONFLICT (id) DO UPDATE SET size = excluded.size, root = excluded.root, chain = excluded.chain,
+         border = excluded.border, note = excluded.note`
+      )
+    )
+    const insertCheckpoint = lazy(() =>
+      db.prepare<[CheckpointRow]>(
+        "INSERT INTO checkpoints (size, root, note, created_at) VALUES (@size, @root, @note, @created_at)"
+      )
+    )
+    const leaf = lazy(() => db.prepare<[number], Uint8Array>("SELECT leaf FROM entries WHERE seq = ?").pluck())
+    const inner = lazy(() =>
+      db.prepare<[number, number], Uint8Array>("SELECT hash FROM nodes WHERE level = ? AND idx = ?").pluck()
+    )
+    const entry = lazy(() =>
+      db.prepare<[number], EntryRow>("SELECT seq, id, type, recorded_at, bytes, leaf, chain FROM entries WHERE seq = ?")
+    )
+    const inSession = lazy(() =>
+      db
+        .prepare<[string, string, number], Uint8Array>(
+          "SELECT bytes FROM entries WHERE session = ? AND type = ? ORDER BY seq DESC LIMIT ?"
+        )
+        .pluck()
+    )
+    const ofType = lazy(() =>
+      db.prepare<[string, number], Uint8Array>("SELECT bytes FROM entries WHERE type = ? ORDER BY seq DESC LIMIT ?").pluck()
+    )
+    const begin = lazy(() => db.prepare("BEGIN IMMEDIATE"))
+    const commit = lazy(() => db.prepare("COMMIT"))
+    const rollback = lazy(() => db.prepare("ROLLBACK"))
     return {
       immediate: (body) => {
-        begin.run()
+        begin().run()
         try {
           const result = body()
-          commit.run()
+          commit().run()
           return result
         } catch (error) {
-          if (db.inTransaction) rollback.run()
+          if (db.inTransaction) rollback().run()
           throw error
         }
       },
-      head: () => head.get(),
+      head: () => head().get(),
       insertEntry: (row) =>
-        void insertEntry.run(row.seq, row.id, row.type, row.recorded_at, row.bytes, row.leaf, row.chain, row.session),
-      insertNode: (level, idx, hash) => void insertNode.run(level, idx, hash),
-      writeHead: (row) => void writeHead.run(row),
-      insertCheckpoint: (row) => void insertCheckpoint.run(row),
-      node: (level, idx) => (level === 0 ? leaf.get(idx + 1) : inner.get(level, idx)),
-      entry: (seq) => entry.get(seq),
-      recentInSession: (session, type, limit) => inSession.all(session, type, limit),
-      recentOfType: (type, limit) => ofType.all(type, limit),
+        void insertEntry().run(row.seq, row.id, row.type, row.recorded_at, row.bytes, row.leaf, row.chain, row.session),
+      insertNode: (level, idx, hash) => void insertNode().run(level, idx, hash),
+      writeHead: (row) => void writeHead().run(row),
+      insertCheckpoint: (row) => void insertCheckpoint().run(row),
+      node: (level, idx) => (level === 0 ? leaf().get(idx + 1) : inner().get(level, idx)),
+      entry: (seq) => entry().get(seq),
+      recentInSession: (session, type, limit) => inSession().all(session, type, limit),
+      recentOfType: (type, limit) => ofType().all(type, limit),
       close: () => db.close()
     }
   } catch (error) {

@@ -51,10 +51,12 @@ export const ruleFilesUnder = (dir: string, seenDirs: Set<string> = new Set()): 
   if (seenDirs.has(real)) return []
   seenDirs.add(real)
   const out: Array<string> = []
-  for (const name of readdirSync(dir).sort()) {
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  for (const entry of entries) {
+    const name = entry.name
     if (name.startsWith(".") && name !== ".sigmashake") continue
     const path = join(dir, name)
-    const info = statSync(path, { throwIfNoEntry: false })
+    const info = entry.isSymbolicLink() ? statSync(path, { throwIfNoEntry: false }) : entry
     if (info === undefined) {
       if (name.endsWith(".rules")) out.push(path)
     } else if (info.isDirectory()) out.push(...ruleFilesUnder(path, seenDirs))

@@ -6,7 +6,7 @@ import { parseRulesFile } from "../domain/rules/Parser.js"
 import type { Diagnostic, Rule } from "../domain/rules/Rule.js"
 import { brokenFile, decodeRulesText, fileError, firstById, ruleFilesUnder } from "./RulesLoader.js"
 
-/** A rule set as the hook runs it: the rules, every error found in the files, and its hashes. */
+/** A rule set as the hook runs it: the rules (from the cache: without source layout), every error, and its hashes. */
 export interface LoadedRuleset {
   readonly dirs: ReadonlyArray<string>
   readonly files: number
@@ -23,7 +23,7 @@ export interface LoadedRuleset {
   readonly facts: ReadonlyArray<ReadonlyArray<ReadonlyArray<AtomFacts>>>
 }
 
-const CACHE_VERSION = 2
+const CACHE_VERSION = 3
 
 /** The ruleset content hash: SHA-256 (hex) of the rules' verbatim source texts, sorted by id, joined with `\n---\n`. */
 export const rulesetContentHash = (rules: ReadonlyArray<Rule>): string =>
@@ -35,6 +35,16 @@ export const rulesetContentHash = (rules: ReadonlyArray<Rule>): string =>
         .join("\n---\n")
     )
     .digest("hex")
+
+/** A rule as cached for evaluation: its condition as the equivalent OR of AND groups, without source-layout details. */
+const forEvaluation = (rule: Rule): Rule => ({
+  ...rule,
+  condition: { _tag: "Or", items: rule.groups.map((group) => ({ _tag: "And", items: group })) },
+  conditionLines: [],
+  body: [],
+  closingComments: [],
+  rawText: ""
+})
 
 const cachePath = (home: string, filesSha256: string): string => join(home, "cache", "rulesets", `${filesSha256}.json`)
 
@@ -105,7 +115,7 @@ export const loadRuleset = (home: string, dirs: ReadonlyArray<string>): LoadedRu
   }
   const filesSha256 = hash.digest("hex")
   const cached = readCached(home, filesSha256)
-  if (cached !== null) return cached
+  if (cached !== null) return { ...cached, dirs }
   const parsed = files.map((f) => {
     if (f.bytes === null) return brokenFile(f.path, fileError(f.path, "parse.unreadable", f.problem ?? "unreadable"))
     const decoded = decodeRulesText(f.bytes, f.path)
@@ -122,7 +132,7 @@ export const loadRuleset = (home: string, dirs: ReadonlyArray<string>): LoadedRu
     ruleHashes: Object.fromEntries(rules.map((r) => [r.id, createHash("sha256").update(r.rawText).digest("hex")])),
     facts: atomFacts(rules)
   }
-  writeCached(home, ruleset)
+  writeCached(home, { ...ruleset, rules: ruleset.rules.map(forEvaluation) })
   return ruleset
 }
 

@@ -126,10 +126,11 @@ export const loadKeyFiles = (home: string): SigningKey => {
     throw new KeyFileProblem("unreadable", `cannot read ${privatePath}: ${(e as Error).message}`)
   }
   try {
-    const privateKey = createPrivateKey(text)
-    const der = privateKey.export({ format: "der", type: "pkcs8" })
+    const pem = /^-----BEGIN PRIVATE KEY-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END PRIVATE KEY-----\r?\n?$/.exec(text)
+    const der = pem === null ? createPrivateKey(text).export({ format: "der", type: "pkcs8" }) : Buffer.from(pem[1]!, "base64")
     if (der.length !== 48 || !der.subarray(0, 16).equals(PKCS8_PREFIX)) throw new Error("not an Ed25519 private key")
-    return keyFromObject(privateKey, new Uint8Array(der.subarray(16)))
+    const seed = new Uint8Array(der.subarray(16))
+    return keyFromObject(createPrivateKey({ key: der, format: "der", type: "pkcs8" }), seed)
   } catch (e) {
     throw new KeyFileProblem("malformed", `${privatePath}: ${(e as Error).message}`)
   }

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { compileRuleSet } from "../../src/domain/rules/Evaluate.js"
 import { loadRuleset, rulesetContentHash, rulesetDiff } from "../../src/pipeline/RulesetCache.js"
 
 const dirs: Array<string> = []
@@ -35,7 +36,13 @@ describe("rule set cache", () => {
     expect(first.contentSha256).toBe(expected)
     expect(rulesetContentHash(first.rules)).toBe(expected)
     expect(readdirSync(join(home, "cache", "rulesets"))).toEqual([`${first.filesSha256}.json`])
-    expect(loadRuleset(home, [rules])).toEqual({ ...first, dirs: [rules, join(home, "missing")] })
+    const cached = loadRuleset(home, [rules])
+    expect({ ...cached, rules: [] }).toEqual({ ...first, dirs: [rules], rules: [] })
+    expect(cached.rules.map((r) => [r.id, r.decision, r.target, r.message, r.groups])).toEqual(
+      first.rules.map((r) => [r.id, r.decision, r.target, r.message, r.groups])
+    )
+    const set = compileRuleSet(cached.rules, { facts: cached.facts })
+    expect(set.evaluate({ tool: "Bash", input: { command: "dd if=/dev/zero" } }, "execute").decisive?.rule.id).toBe("mid")
 
     writeFileSync(join(rules, "b.rules"), rule("zeta", "shred") + "\n" + rule("alpha", "mkfs"))
     const comments = loadRuleset(home, [rules])
