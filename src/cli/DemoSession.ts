@@ -133,65 +133,74 @@ const geminiCalls = (root: string): Array<Call> => {
   return calls
 }
 
-const RESPONSE = { stdout: "ok\n", stderr: "", interrupted: false, isImage: false }
+interface ClientSession {
+  readonly client: DemoStep["client"]
+  readonly calls: ReadonlyArray<Call>
+  /** The payload fields of call `i` both events share (session, cwd, tool, ids). */
+  readonly base: (i: number) => Readonly<Record<string, unknown>>
+  readonly pre: Readonly<Record<string, unknown>>
+  /** The post-tool event's own fields for call `i`. */
+  readonly post: (i: number) => Readonly<Record<string, unknown>>
+}
+
+const stepsOf = (session: ClientSession): Array<DemoStep> =>
+  session.calls.flatMap(([tool, input], i) => {
+    const base = { ...session.base(i), tool_name: tool, tool_input: input }
+    return [
+      { client: session.client, phase: "pre" as const, payload: { ...base, ...session.pre } },
+      { client: session.client, phase: "post" as const, payload: { ...base, ...session.post(i) } }
+    ]
+  })
+
+const id = (prefix: string, i: number): string => `${prefix}${String(i).padStart(3, "0")}`
 
 /**
  * The built-in demo session (well over 200 hook invocations): one Claude Code, one Codex and one Gemini CLI session
  * working on the same project in `root`, in each client's own wire format, with a post-tool payload after every call.
  */
-export const demoSession = (root: string): ReadonlyArray<DemoStep> => {
-  const steps: Array<DemoStep> = []
-  claudeCalls(root).forEach(([tool, input], i) => {
-    const base = {
+export const demoSession = (root: string): ReadonlyArray<DemoStep> => [
+  ...stepsOf({
+    client: "claude-code",
+    calls: claudeCalls(root),
+    base: (i) => ({
       session_id: "demo-claude-7f3a",
       transcript_path: `${root}/.claude/transcript.jsonl`,
       cwd: root,
       permission_mode: "default",
-      tool_name: tool,
-      tool_input: input,
-      tool_use_id: `toolu_demo_${String(i).padStart(3, "0")}`
-    }
-    steps.push({ client: "claude-code", phase: "pre", payload: { ...base, hook_event_name: "PreToolUse" } })
-    steps.push({
-      client: "claude-code",
-      phase: "post",
-      payload: { ...base, hook_event_name: "PostToolUse", tool_response: RESPONSE, duration_ms: 40 + ((i * 37) % 900) }
+      tool_use_id: id("toolu_demo_", i)
+    }),
+    pre: { hook_event_name: "PreToolUse" },
+    post: (i) => ({
+      hook_event_name: "PostToolUse",
+      tool_response: { stdout: "ok\n", stderr: "", interrupted: false, isImage: false },
+      duration_ms: 40 + ((i * 37) % 900)
     })
-  })
-  codexCalls().forEach(([tool, input], i) => {
-    const base = {
+  }),
+  ...stepsOf({
+    client: "codex",
+    calls: codexCalls(),
+    base: (i) => ({
       session_id: "demo-codex-21c9",
       turn_id: `turn-${Math.floor(i / 4)}`,
       transcript_path: null,
       cwd: root,
       model: "gpt-5-codex",
       permission_mode: "default",
-      tool_name: tool,
-      tool_input: input,
-      tool_use_id: `call_demo_${String(i).padStart(3, "0")}`
-    }
-    steps.push({ client: "codex", phase: "pre", payload: { ...base, hook_event_name: "PreToolUse" } })
-    steps.push({
-      client: "codex",
-      phase: "post",
-      payload: { ...base, hook_event_name: "PostToolUse", tool_response: "ok\n", duration_ms: 25 + ((i * 53) % 1200) }
-    })
-  })
-  geminiCalls(root).forEach(([tool, input], i) => {
-    const base = {
+      tool_use_id: id("call_demo_", i)
+    }),
+    pre: { hook_event_name: "PreToolUse" },
+    post: (i) => ({ hook_event_name: "PostToolUse", tool_response: "ok\n", duration_ms: 25 + ((i * 53) % 1200) })
+  }),
+  ...stepsOf({
+    client: "gemini",
+    calls: geminiCalls(root),
+    base: (i) => ({
       session_id: "demo-gemini-5be0",
       transcript_path: `${root}/.gemini/chat.json`,
       cwd: root,
-      timestamp: new Date(Date.UTC(2026, 10, 22, 9, 0, i)).toISOString(),
-      tool_name: tool,
-      tool_input: input
-    }
-    steps.push({ client: "gemini", phase: "pre", payload: { ...base, hook_event_name: "BeforeTool" } })
-    steps.push({
-      client: "gemini",
-      phase: "post",
-      payload: { ...base, hook_event_name: "AfterTool", tool_response: { llmContent: "ok", returnDisplay: "ok" } }
-    })
+      timestamp: new Date(Date.UTC(2026, 10, 22, 9, 0, i)).toISOString()
+    }),
+    pre: { hook_event_name: "BeforeTool" },
+    post: () => ({ hook_event_name: "AfterTool", tool_response: { llmContent: "ok", returnDisplay: "ok" } })
   })
-  return steps
-}
+]
