@@ -172,7 +172,8 @@ const parseSettings = (text: string | null, skeleton: JsonObject): Parsed => {
     try {
       value = JSON.parse(body)
     } catch (e) {
-      return { ok: false, error: `not valid JSON (${(e as Error).message}); fix or remove it first` }
+      const reason = (e as Error).message.replace(/\r/g, "\\r").replace(/\n/g, "\\n")
+      return { ok: false, error: `not valid JSON (${reason}); fix or remove it first` }
     }
   }
   if (!isObject(value)) return { ok: false, error: "must hold a JSON object" }

@@ -10,6 +10,7 @@ export const REFUSED_STATUS = 126
 
 const SIGNATURE = "# ssg shell wrapper"
 const CLIENTS_LINE = /^# ssg-clients:(.*)$/m
+const COMMAND_LINE = /^ssg_command='((?:[^']|'\\'')*)'$/m
 
 /**
  * The wrapper script for clients without native hooks (Codex CLI, Antigravity, NemoClaw's host side), used as their
@@ -109,6 +110,12 @@ export const wrapperClients = (contents: string): ReadonlyArray<string> | null =
   return line === null ? [] : line[1]!.trim().split(/\s+/).filter((c) => c !== "")
 }
 
+/** The command a wrapper script runs ssg with, or null when it records none. */
+export const wrapperCommand = (contents: string): string | null => {
+  const line = COMMAND_LINE.exec(contents)
+  return line === null ? null : line[1]!.replace(/'\\''/g, "'")
+}
+
 /** The wrapper as a managed file for one client: installing adds the client to the script, uninstalling removes it. */
 export const wrapperEditor = (client: ClientName, command: string): FileEditor => ({
   executable: true,
@@ -121,7 +128,7 @@ export const wrapperEditor = (client: ClientName, command: string): FileEditor =
     const rest = (wrapperClients(current) ?? []).filter((c) => c !== client)
     return rest.length === 0
       ? { ok: true, contents: "", empty: true }
-      : { ok: true, contents: wrapperScript(command, rest), empty: false }
+      : { ok: true, contents: wrapperScript(wrapperCommand(current) ?? command, rest), empty: false }
   },
   restores: () => true
 })

@@ -6,6 +6,7 @@ import { join, resolve } from "node:path"
 import { claudeCodeAdapter } from "../adapters/ClaudeCode.js"
 import { hookDecide } from "../pipeline/Hook.js"
 import { displayPath, SsgPaths } from "../pipeline/Paths.js"
+import { RuleFiles } from "../pipeline/RuleFiles.js"
 import { Finding, UsageError } from "./finding.js"
 import { jsonOption } from "./options.js"
 
@@ -136,6 +137,7 @@ export const certifyCommand = Command.make(
       const isDir = (p: string) => statSync(p, { throwIfNoEntry: false })?.isDirectory() === true
       if (!isDir(scenarios)) return yield* new UsageError({ message: `scenario directory not found: ${displayPath(cwd, scenarios)}` })
       if (!isDir(rules)) return yield* new UsageError({ message: `rules directory not found: ${displayPath(cwd, rules)}` })
+      yield* Effect.flatMap(RuleFiles, (ruleFiles) => ruleFiles.loadValid({ dirs: [rules] }))
       const files = scenarioFiles(scenarios)
       if (files.length === 0) return yield* new UsageError({ message: `no *.jsonl scenario files in ${displayPath(cwd, scenarios)}` })
       const parsed = yield* Effect.try({

@@ -17,7 +17,7 @@ import {
 import { homedir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import type { ClientAdapter, ConfigPlan, FileContents } from "../adapters/Adapter.js"
+import type { ClientAdapter, ConfigPlan, FileContents, FileWrite } from "../adapters/Adapter.js"
 import { ADAPTERS, adapterByName } from "../adapters/HookClient.js"
 import type { Rule } from "../domain/rules/Rule.js"
 import { displayPath, SsgPaths } from "../pipeline/Paths.js"
@@ -57,12 +57,17 @@ const removeEmptyParents = (path: string, stop: string): void => {
   }
 }
 
-/** Performs a configuration plan: reads its files, applies it, writes atomically; returns the paths it changed. */
-export const applyPlan = (plan: ConfigPlan, root: string): ReadonlyArray<string> => {
+/** Reads a configuration plan's files and applies it, writing nothing; throws a UsageError when it cannot proceed. */
+export const planWrites = (plan: ConfigPlan): Readonly<Record<string, FileWrite>> => {
   const result = plan.apply(readContents(plan.files))
   if (!result.ok) throw new UsageError({ message: result.error })
+  return result.writes
+}
+
+/** Performs a configuration plan: reads its files, applies it, writes atomically; returns the paths it changed. */
+export const applyPlan = (plan: ConfigPlan, root: string): ReadonlyArray<string> => {
   const changed: Array<string> = []
-  for (const [path, write] of Object.entries(result.writes)) {
+  for (const [path, write] of Object.entries(planWrites(plan))) {
     if (write === "delete") {
       rmSync(path, { force: true })
       removeEmptyParents(path, root)
@@ -78,6 +83,15 @@ export const applyPlan = (plan: ConfigPlan, root: string): ReadonlyArray<string>
   }
   return changed
 }
+
+const planFailure = (adapter: ClientAdapter) => (e: unknown): UsageError =>
+  e instanceof UsageError ? e : new UsageError({ message: `${adapter.name}: ${(e as Error).message}` })
+
+/** Fails, writing nothing, when any of the plans cannot proceed (a configuration file ssg cannot read or edit). */
+const checkPlans = (plans: ReadonlyArray<readonly [ClientAdapter, ConfigPlan]>) =>
+  Effect.forEach(plans, ([adapter, plan]) => Effect.try({ try: () => planWrites(plan), catch: planFailure(adapter) }), {
+    discard: true
+  })
 
 /** The clients a plain `ssg init` sets up: those whose environment variables are set or whose config folder exists. */
 export const detectedClients = (dirs: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Array<ClientAdapter> =>
@@ -119,7 +133,7 @@ export const installStarterRules = (rulesDir: string): { readonly added: number;
 const loadRulesFor = (rulesDir: string) =>
   Effect.flatMap(RuleFiles, (files) => files.loadValid({ dirs: [rulesDir] })).pipe(Effect.map((l) => l.rules))
 
-/** `ssg init`: installs the starter ruleset into `.sigmashake/rules/` and ssg's hook into the chosen clients. */
+/** `ssg init`: installs the starter ruleset (`.sigmashake/rules/`, or `$SSG_HOME/rules` with `--global`) and ssg's hook. */
 export const initCommand = Command.make(
   "init",
   {
@@ -130,7 +144,7 @@ export const initCommand = Command.make(
   },
   ({ client, command, global, list }) =>
     Effect.gen(function* () {
-      const { cwd } = yield* SsgPaths
+      const { cwd, globalRulesDir } = yield* SsgPaths
       const home = homedir()
       const target = global ? home : cwd
       const searched = global ? [home] : [cwd, home]
@@ -145,7 +159,9 @@ export const initCommand = Command.make(
         }
         return
       }
-      const rulesDir = join(cwd, ".sigmashake", "rules")
+      const adapters = yield* chosenClients(client._tag === "Some" ? client.value : null, searched)
+      yield* checkPlans(adapters.map((a) => [a, a.install(target, { command })] as const))
+      const rulesDir = global ? globalRulesDir : join(cwd, ".sigmashake", "rules")
       const starter = yield* Effect.try({
         try: () => installStarterRules(rulesDir),
         catch: (e) => new UsageError({ message: `cannot write ${displayPath(cwd, rulesDir)}: ${(e as Error).message}` })
@@ -155,7 +171,6 @@ export const initCommand = Command.make(
           ? `${displayPath(cwd, rulesDir)}: added ${starter.added} starter rule file(s)${starter.kept > 0 ? `, kept ${starter.kept} existing` : ""}`
           : `${displayPath(cwd, rulesDir)}: already holds the starter rule files`
       )
-      const adapters = yield* chosenClients(client._tag === "Some" ? client.value : null, searched)
       if (adapters.length === 0) {
         yield* Console.log("no client detected here; name one with --client (e.g. --client claude-code) or use --client all")
         return
@@ -165,7 +180,7 @@ export const initCommand = Command.make(
         const plan = adapter.install(target, { command, rules })
         const changed = yield* Effect.try({
           try: () => applyPlan(plan, target),
-          catch: (e) => (e instanceof UsageError ? e : new UsageError({ message: `${adapter.name}: ${(e as Error).message}` }))
+          catch: planFailure(adapter)
         })
         yield* Console.log(
           changed.length === 0
@@ -187,11 +202,12 @@ export const uninstallCommand = Command.make(
       const target = global ? homedir() : cwd
       const name = client._tag === "Some" ? client.value : "all"
       const adapters = yield* chosenClients(name, [target])
+      yield* checkPlans(adapters.map((a) => [a, a.uninstall(target, { command })] as const))
       for (const adapter of adapters) {
         const plan = adapter.uninstall(target, { command })
         const changed = yield* Effect.try({
           try: () => applyPlan(plan, target),
-          catch: (e) => (e instanceof UsageError ? e : new UsageError({ message: `${adapter.name}: ${(e as Error).message}` }))
+          catch: planFailure(adapter)
         })
         if (changed.length > 0) {
           yield* Console.log(`${adapter.name}: removed (${changed.map((p) => displayPath(cwd, p)).join(", ")})`)
