@@ -51,7 +51,7 @@ export const demoCommand = Command.make("demo", {}, () =>
       const rules = yield* Effect.flatMap(RuleFiles.RuleFiles, (f) => f.loadValid({ dirs: [STARTER_RULES_DIR] }))
       yield* Console.log(`ssg demo — a fresh SSG_HOME and project in ${sandbox}`)
       installStarterRules(join(project, ".sigmashake", "rules"))
-      for (const name of ["claude-code", "gemini"] as const) applyPlan(ADAPTERS[name].install(project, { rules: rules.rules }), project)
+      for (const name of ["claude-code", "gemini"] as const) applyPlan(ADAPTERS[name].install(project, { rules: rules.rules }), project, home)
       yield* Console.log(`init: ${rules.rules.length} starter rules in .sigmashake/rules; hooks for claude-code and gemini installed`)
       const env: NodeJS.ProcessEnv = { ...process.env, SSG_HOME: home }
       delete env["SSG_CLIENT"]

@@ -1,6 +1,6 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect } from "effect"
-import { randomBytes } from "node:crypto"
+import { createHash, randomBytes } from "node:crypto"
 import {
   chmodSync,
   copyFileSync,
@@ -15,7 +15,7 @@ import {
   writeFileSync
 } from "node:fs"
 import { homedir } from "node:os"
-import { dirname, join } from "node:path"
+import { dirname, join, relative, sep } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ClientAdapter, ConfigPlan, FileContents, FileWrite } from "../adapters/Adapter.js"
 import { ADAPTERS, adapterByName } from "../adapters/HookClient.js"
@@ -50,11 +50,47 @@ const commandOption = Options.text("command").pipe(
 const readContents = (paths: ReadonlyArray<string>): FileContents =>
   Object.fromEntries(paths.map((p) => [p, existsSync(p) ? readFileSync(p, "utf8") : null]))
 
-const removeEmptyParents = (path: string, stop: string): void => {
-  for (let dir = dirname(path); dir.startsWith(stop) && dir !== stop; dir = dirname(dir)) {
-    if (readdirSync(dir).length > 0) return
-    rmdirSync(dir)
+/** Where init records the folders it created under an install directory, so uninstall removes only those. */
+const createdRecord = (home: string, root: string): string =>
+  join(home, "installs", `${createHash("sha256").update(root).digest("hex").slice(0, 32)}.json`)
+
+const readCreated = (home: string, root: string): Set<string> => {
+  try {
+    const record = JSON.parse(readFileSync(createdRecord(home, root), "utf8")) as { root?: unknown; dirs?: unknown }
+    const dirs = record.root === root && Array.isArray(record.dirs) ? record.dirs : []
+    return new Set(dirs.filter((d): d is string => typeof d === "string"))
+  } catch {
+    return new Set()
   }
+}
+
+const saveCreated = (home: string, root: string, created: ReadonlySet<string>): void => {
+  const file = createdRecord(home, root)
+  if (created.size === 0) {
+    rmSync(file, { force: true })
+    return
+  }
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, `${JSON.stringify({ root, dirs: [...created].sort() }, null, 2)}\n`)
+}
+
+const ours = (rel: string, created: ReadonlySet<string>): boolean =>
+  created.has(rel) || rel === ".ssg" || rel.startsWith(`.ssg${sep}`)
+
+const removeEmptyParents = (path: string, root: string, created: Set<string>): void => {
+  for (let dir = dirname(path); dir.startsWith(root) && dir !== root; dir = dirname(dir)) {
+    const rel = relative(root, dir)
+    if (!ours(rel, created) || !existsSync(dir) || readdirSync(dir).length > 0) return
+    rmdirSync(dir)
+    created.delete(rel)
+  }
+}
+
+const makeParents = (path: string, root: string, created: Set<string>): void => {
+  const missing: Array<string> = []
+  for (let dir = dirname(path); dir.startsWith(root) && dir !== root && !existsSync(dir); dir = dirname(dir)) missing.push(dir)
+  mkdirSync(dirname(path), { recursive: true })
+  for (const dir of missing) created.add(relative(root, dir))
 }
 
 /** Reads a configuration plan's files and applies it, writing nothing; throws a UsageError when it cannot proceed. */
@@ -64,15 +100,20 @@ export const planWrites = (plan: ConfigPlan): Readonly<Record<string, FileWrite>
   return result.writes
 }
 
-/** Performs a configuration plan: reads its files, applies it, writes atomically; returns the paths it changed. */
-export const applyPlan = (plan: ConfigPlan, root: string): ReadonlyArray<string> => {
+/**
+ * Performs a configuration plan under `root`: reads its files, applies it, writes atomically, and removes the folders
+ * a removal leaves empty that it created itself (recorded under `$SSG_HOME/installs`); returns the paths it changed.
+ */
+export const applyPlan = (plan: ConfigPlan, root: string, home: string): ReadonlyArray<string> => {
   const changed: Array<string> = []
+  const created = readCreated(home, root)
+  const before = JSON.stringify([...created].sort())
   for (const [path, write] of Object.entries(planWrites(plan))) {
     if (write === "delete") {
       rmSync(path, { force: true })
-      removeEmptyParents(path, root)
+      removeEmptyParents(path, root, created)
     } else {
-      mkdirSync(dirname(path), { recursive: true })
+      makeParents(path, root, created)
       const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`
       const mode = existsSync(path) ? statSync(path).mode & 0o7777 : write.executable ? 0o755 : 0o644
       writeFileSync(tmp, write.contents, { mode })
@@ -81,6 +122,7 @@ export const applyPlan = (plan: ConfigPlan, root: string): ReadonlyArray<string>
     }
     changed.push(path)
   }
+  if (JSON.stringify([...created].sort()) !== before) saveCreated(home, root, created)
   return changed
 }
 
@@ -144,7 +186,7 @@ export const initCommand = Command.make(
   },
   ({ client, command, global, list }) =>
     Effect.gen(function* () {
-      const { cwd, globalRulesDir } = yield* SsgPaths
+      const { cwd, globalRulesDir, home: ssgHome } = yield* SsgPaths
       const home = homedir()
       const target = global ? home : cwd
       const searched = global ? [home] : [cwd, home]
@@ -179,7 +221,7 @@ export const initCommand = Command.make(
       for (const adapter of adapters) {
         const plan = adapter.install(target, { command, rules })
         const changed = yield* Effect.try({
-          try: () => applyPlan(plan, target),
+          try: () => applyPlan(plan, target, ssgHome),
           catch: planFailure(adapter)
         })
         yield* Console.log(
@@ -198,7 +240,7 @@ export const uninstallCommand = Command.make(
   { client: clientOption, global: globalOption, command: commandOption },
   ({ client, command, global }) =>
     Effect.gen(function* () {
-      const { cwd } = yield* SsgPaths
+      const { cwd, home: ssgHome } = yield* SsgPaths
       const target = global ? homedir() : cwd
       const name = client._tag === "Some" ? client.value : "all"
       const adapters = yield* chosenClients(name, [target])
@@ -206,7 +248,7 @@ export const uninstallCommand = Command.make(
       for (const adapter of adapters) {
         const plan = adapter.uninstall(target, { command })
         const changed = yield* Effect.try({
-          try: () => applyPlan(plan, target),
+          try: () => applyPlan(plan, target, ssgHome),
           catch: planFailure(adapter)
         })
         if (changed.length > 0) {

@@ -575,6 +575,8 @@ describe("client detection", () => {
       ".gemini/policies/ssg-governance.toml",
       ".gemini/settings.json"
     ])
+    expect(ssg(["uninstall"]).code).toBe(0)
+    expect(Object.keys(snapshot(sb.cwd)).filter((p) => !p.startsWith(".sigmashake/"))).toEqual([".gemini/"])
   })
 
   it("detects a client by its environment variable or by its folder in the home directory", () => {
@@ -637,7 +639,8 @@ describe("ssg init --list", () => {
     expect(listed()["gemini"]).toBe("detected, installed")
 
     expect(ssg(["uninstall", "--client", "claude-code"]).code).toBe(0)
-    expect(listed()["claude-code"]).toBe("not detected, not installed")
+    expect(listed()["claude-code"]).toBe("detected, not installed")
+    expect(readdirSync(join(sb.cwd, ".claude"))).toEqual([])
   })
 })
 
