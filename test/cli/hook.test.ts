@@ -146,9 +146,9 @@ describe("ssg hook eval (Claude Code payloads through the built CLI)", () => {
     expect(hook("eval", claude("Bash", { command: "make all" })).code).toBe(2)
     const loaded = auditLog().filter((e) => e.type === "v1.RulesetLoaded")
     expect(loaded).toHaveLength(3)
-    expect((loaded[0]!.data["added"] as Array<string>).length).toBe(50)
-    expect(loaded[1]!.data).toMatchObject({ added: ["no-make"], removed: [], changed: [], rules: 51 })
-    expect(loaded[2]!.data).toMatchObject({ added: [], removed: [], changed: ["no-make"], rules: 51 })
+    expect((loaded[0]!.data["added"] as Array<string>).length).toBe(51)
+    expect(loaded[1]!.data).toMatchObject({ added: ["no-make"], removed: [], changed: [], rules: 52 })
+    expect(loaded[2]!.data).toMatchObject({ added: [], removed: [], changed: ["no-make"], rules: 52 })
     expect(loaded[1]!.data["content_sha256"]).not.toBe(loaded[2]!.data["content_sha256"])
   })
 

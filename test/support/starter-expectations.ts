@@ -99,6 +99,11 @@ export const STARTER_EXPECTATIONS: ReadonlyArray<{
   { call: { tool: "Read", input: { file_path: "/home/dev/.git-credentials" } }, decision: "block", ruleId: "block-token-store-files" },
   { call: { tool: "Read", input: { file_path: "/home/dev/.docker/config.json" } }, decision: "block", ruleId: "block-token-store-files" },
   { call: { tool: "Read", input: { file_path: "/home/dev/.npmrc" } }, decision: "block", ruleId: "block-npmrc-reads" },
+  {
+    call: { tool: "Grep", input: { pattern: "_authToken", path: "/home/dev/.npmrc", output_mode: "content" } },
+    decision: "block",
+    ruleId: "block-npmrc-searches"
+  },
   // project .npmrc without a literal token: writing it is fine
   { call: { tool: "Write", input: { file_path: "/home/dev/shop/.npmrc", content: "engine-strict=true\nsave-exact=true\n" } }, decision: "allow", ruleId: null },
   { call: { tool: "Read", input: { file_path: "/home/dev/shop/certs/server.key" } }, decision: "block", ruleId: "block-key-and-cert-files" },
