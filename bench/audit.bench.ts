@@ -8,6 +8,8 @@ import * as AuditLog from "../src/pipeline/AuditLog.js"
 import { verifyLog } from "../src/pipeline/AuditVerify.js"
 import * as Keys from "../src/pipeline/Keys.js"
 import { pathsFrom, SsgPaths } from "../src/pipeline/Paths.js"
+import { metricsProjection } from "../src/projections/Metrics.js"
+import * as Projections from "../src/projections/Projections.js"
 
 /** One audit-log benchmark figure. */
 export interface AuditFigure {
@@ -30,7 +32,8 @@ const event = (i: number): Event =>
   })
 
 const layerFor = (home: string) =>
-  AuditLog.layer.pipe(
+  Projections.layer.pipe(
+    Layer.provideMerge(AuditLog.layer),
     Layer.provideMerge(Keys.layer),
     Layer.provideMerge(Layer.succeed(SsgPaths, pathsFrom({ SSG_HOME: home }, home))),
     Layer.provideMerge(NodeContext.layer)
@@ -116,6 +119,20 @@ export const runAuditBenchmarks = async (size: number): Promise<Array<AuditFigur
         name: `full \`audit verify\` of ${full.value.length.toLocaleString("en-US")} entries (${full.value.valid ? "valid" : "BROKEN"})`,
         value: `${(full.ms / 1000).toFixed(2)} s`,
         target: "≤ 5 s at 1,000,000"
+      })
+
+      const projections = yield* Projections.Projections
+      const rebuild = yield* timed(projections.rebuild(metricsProjection))
+      figures.push({
+        name: `projection catch-up from seq 1 (metrics, ${rebuild.value.cursor.toLocaleString("en-US")} entries)`,
+        value: `${Math.round(rebuild.value.cursor / (rebuild.ms / 1000)).toLocaleString("en-US")} events/s`,
+        target: "≥ 150,000 events/s (issue 5)"
+      })
+      const report = yield* timed(projections.catchUp(metricsProjection))
+      figures.push({
+        name: "`ssg metrics` report once caught up (catch-up check and state load)",
+        value: `${report.ms.toFixed(1)} ms`,
+        target: "≤ 2 s (issue 5)"
       })
 
       yield* log.append(Array.from({ length: 10_000 }, (_, i) => event(i)))

@@ -7,6 +7,7 @@ import * as Config from "../pipeline/Config.js"
 import * as Keys from "../pipeline/Keys.js"
 import * as Paths from "../pipeline/Paths.js"
 import * as RuleFiles from "../pipeline/RuleFiles.js"
+import * as Projections from "../projections/Projections.js"
 import { VERSION } from "../version.js"
 import { auditCommand } from "./audit.js"
 import { certifyCommand } from "./certify.js"
@@ -18,6 +19,8 @@ import { exitCodeOf } from "./exit.js"
 import { formatCommand } from "./format.js"
 import { hookCommand } from "./hookHelp.js"
 import { initCommand, uninstallCommand } from "./init.js"
+import { metricsCommand } from "./metrics.js"
+import { projectionsCommand } from "./projections.js"
 import { keysCommand } from "./keys.js"
 import { lintCommand } from "./lint.js"
 import { listCommand } from "./list.js"
@@ -42,6 +45,8 @@ const ssg = Command.make("ssg").pipe(
     uninstallCommand,
     certifyCommand,
     hookCommand,
+    metricsCommand,
+    projectionsCommand,
     demoCommand
   ])
 )
@@ -49,7 +54,7 @@ const ssg = Command.make("ssg").pipe(
 const cli = Command.run(ssg, { name: "ssg", version: VERSION })
 
 /** Every service the commands need, provided once at the edge. */
-export const MainLayer = Layer.mergeAll(RuleFiles.layer, Config.layer, AuditLog.layer).pipe(
+export const MainLayer = Layer.mergeAll(RuleFiles.layer, Config.layer, Projections.layer.pipe(Layer.provideMerge(AuditLog.layer))).pipe(
   Layer.provideMerge(Keys.layer),
   Layer.provideMerge(Paths.layer),
   Layer.provideMerge(NodeContext.layer)

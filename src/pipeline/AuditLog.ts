@@ -80,6 +80,8 @@ export class AuditLog extends Context.Tag("ssg/AuditLog")<
     readonly checkpoints: Effect.Effect<ReadonlyArray<CheckpointRow>, AuditError>
     /** Runs a read over the raw client (verification streams through it). */
     readonly client: Effect.Effect<SqliteClient.SqliteClient, AuditError>
+    /** Up to `limit` envelopes after entry `seq`, in order (what projections fold). */
+    readonly envelopesAfter: (seq: number, limit: number) => Effect.Effect<ReadonlyArray<Envelope>, AuditError>
   }
 >() {}
 
@@ -97,7 +99,7 @@ const decodeEntry = (row: EntryRow): StoredEntry => ({
   envelope: parseEnvelope(row)
 })
 
-const parseEnvelope = (row: EntryRow): Envelope => {
+const parseEnvelope = (row: Pick<EntryRow, "seq" | "bytes">): Envelope => {
   let envelope: unknown = null
   try {
     envelope = JSON.parse(Buffer.from(row.bytes).toString("utf8"))
@@ -254,6 +256,21 @@ export const layer = Layer.scoped(
       return yield* sql<CheckpointRow>`SELECT size, root, note, created_at FROM checkpoints ORDER BY size`
     }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))
 
-    return { path, latestPath, append, head, entries, entry, inclusion, consistency, checkpoints, client }
+    const envelopesAfter = (seq: number, limit: number) =>
+      hotRead((hot) => hot.after(seq, limit).map(([s, bytes]) => parseEnvelope({ seq: s, bytes })))
+
+    return {
+      path,
+      latestPath,
+      append,
+      head,
+      entries,
+      entry,
+      inclusion,
+      consistency,
+      checkpoints,
+      client,
+      envelopesAfter
+    }
   })
 )

@@ -151,6 +151,8 @@ export interface HotPath {
   readonly recentInSession: (session: string, type: string, limit: number) => ReadonlyArray<Uint8Array>
   /** The envelope bytes of the newest entries of `type`, newest first. */
   readonly recentOfType: (type: string, limit: number) => ReadonlyArray<Uint8Array>
+  /** Up to `limit` entries after `seq`, in order, as [seq, envelope bytes]. */
+  readonly after: (seq: number, limit: number) => ReadonlyArray<readonly [number, Uint8Array]>
   readonly close: () => void
 }
 
@@ -206,6 +208,9 @@ export const openHotPath = (filename: string): HotPath => {
     const ofType = lazy(() =>
       db.prepare<[string, number], Uint8Array>("SELECT bytes FROM entries WHERE type = ? ORDER BY seq DESC LIMIT ?").pluck()
     )
+    const after = lazy(() =>
+      db.prepare<[number, number], [number, Uint8Array]>("SELECT seq, bytes FROM entries WHERE seq > ? ORDER BY seq LIMIT ?").raw(true)
+    )
     const begin = lazy(() => db.prepare("BEGIN IMMEDIATE"))
     const commit = lazy(() => db.prepare("COMMIT"))
     const rollback = lazy(() => db.prepare("ROLLBACK"))
@@ -231,6 +236,7 @@ export const openHotPath = (filename: string): HotPath => {
       entry: (seq) => entry().get(seq),
       recentInSession: (session, type, limit) => inSession().all(session, type, limit),
       recentOfType: (type, limit) => ofType().all(type, limit),
+      after: (seq, limit) => after().all(seq, limit),
       close: () => db.close()
     }
   } catch (error) {

@@ -1,0 +1,142 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { mkdtempSync, realpathSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { Envelope, Event } from "../../src/domain/Event.js"
+import * as AuditLog from "../../src/pipeline/AuditLog.js"
+import * as Keys from "../../src/pipeline/Keys.js"
+import { pathsFrom, SsgPaths } from "../../src/pipeline/Paths.js"
+import { latencyQuantile, metricsProjection } from "../../src/projections/Metrics.js"
+import { fold } from "../../src/projections/Projection.js"
+import * as Projections from "../../src/projections/Projections.js"
+
+/** A small seeded generator (mulberry32), so every property run is reproducible from its seed. */
+const random = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
+const DECISIONS = ["allow", "block", "ask", "force", "log", "shadow"] as const
+const CLIENTS = ["claude-code", "codex", "gemini", "__proto__", "constructor"]
+
+const randomEvent = (next: () => number): Event => {
+  const pick = <A>(xs: ReadonlyArray<A>): A => xs[Math.floor(next() * xs.length)]!
+  if (next() < 0.2) {
+    return { _tag: "v1.ToolCompleted", tool: "Bash", call_id: null, success: next() < 0.8, duration_ms: Math.round(next() * 5000) }
+  }
+  const decision = pick(DECISIONS)
+  return {
+    _tag: "v1.EvalDecided",
+    tool: pick(["Bash", "Read", "Write"]),
+    capability: "execute",
+    client: pick(CLIENTS),
+    decision,
+    rule_id: decision === "allow" && next() < 0.7 ? null : pick(["r-1", "r-2", "hasOwnProperty", "loop-guard"]),
+    also_matched: [],
+    latency_ms: Math.round(next() ** 3 * 50_000) / 1000,
+    input_summary: "x",
+    input_sha256: "ab".repeat(32)
+  }
+}
+
+const envelopeOf = (event: Event, seq: number): Envelope => {
+  const { _tag, ...data } = event
+  return {
+    seq,
+    id: `id-${seq}`,
+    timestamp: "2026-11-22T00:00:00.000Z",
+    type: _tag,
+    source: { log_id: "l", host: "h", user: "u", client: "c", session: null, cwd: "/" },
+    data
+  }
+}
+
+const encoded = (state: ReturnType<typeof metricsProjection.initial>) => JSON.stringify(metricsProjection.encode(state))
+
+describe("the metrics projection", () => {
+  it("folds incrementally through encode/decode into exactly the state of one fold from the start (100 random logs)", () => {
+    for (let seed = 1; seed <= 100; seed++) {
+      const next = random(seed)
+      const envelopes = Array.from({ length: Math.floor(next() * 400) }, (_, i) => envelopeOf(randomEvent(next), i + 1))
+      const whole = fold(metricsProjection, metricsProjection.initial(), envelopes)
+      let stored = metricsProjection.encode(metricsProjection.initial())
+      for (let at = 0; at < envelopes.length; ) {
+        const step = 1 + Math.floor(next() * 50)
+        const state = metricsProjection.decode(JSON.parse(JSON.stringify(stored)))
+        stored = metricsProjection.encode(fold(metricsProjection, state, envelopes.slice(at, at + step)))
+        at += step
+      }
+      assert.strictEqual(JSON.stringify(stored), encoded(whole), `seed ${seed}`)
+    }
+  })
+
+  it("counts decisions, rules and clients (names like __proto__ are plain keys) and reads latency percentiles", () => {
+    const events: Array<Event> = [
+      ...[0.1, 0.2, 0.3, 0.4, 10].map((latency_ms, i): Event => ({
+        _tag: "v1.EvalDecided",
+        tool: "Bash",
+        capability: "execute",
+        client: i === 4 ? "__proto__" : "claude-code",
+        decision: i % 2 === 0 ? "block" : "allow",
+        rule_id: i % 2 === 0 ? "no-rm" : null,
+        also_matched: [],
+        latency_ms,
+        input_summary: "",
+        input_sha256: ""
+      })),
+      { _tag: "v1.ToolCompleted", tool: "Bash", call_id: null, success: true, duration_ms: 3 }
+    ]
+    const state = fold(metricsProjection, metricsProjection.initial(), events.map(envelopeOf))
+    assert.strictEqual(state.evaluations, 5)
+    assert.deepStrictEqual([...state.decisions], [["block", 3], ["allow", 2]])
+    assert.deepStrictEqual([...state.rules], [["no-rm", 3]])
+    assert.deepStrictEqual([...state.clients], [["claude-code", { evaluations: 4, blocked: 2 }], ["__proto__", { evaluations: 1, blocked: 1 }]])
+    assert.strictEqual(Object.getPrototypeOf(metricsProjection.decode(metricsProjection.encode(state))), Object.prototype)
+    const p50 = latencyQuantile(state, 0.5)!
+    assert.isTrue(p50 <= 0.3 && p50 > 0.3 / 1.01, `p50 ${p50}`)
+    const p99 = latencyQuantile(state, 0.99)!
+    assert.isTrue(p99 <= 10 && p99 > 10 / 1.01, `p99 ${p99}`)
+    assert.isNull(latencyQuantile(metricsProjection.initial(), 0.5))
+  })
+})
+
+const tempHome = Effect.acquireRelease(
+  Effect.sync(() => realpathSync(mkdtempSync(join(tmpdir(), "ssg-projections-")))),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+const layerFor = (home: string) =>
+  Projections.layer.pipe(
+    Layer.provideMerge(AuditLog.layer),
+    Layer.provideMerge(Keys.layer),
+    Layer.provideMerge(Layer.succeed(SsgPaths, pathsFrom({ SSG_HOME: home }, home)))
+  )
+
+describe("the projection store", () => {
+  it.scoped("catches up incrementally across batches and restarts to the same state a rebuild computes", () =>
+    Effect.gen(function* () {
+      const home = yield* tempHome
+      const next = random(42)
+      const catchUps: Array<string> = []
+      for (let round = 0; round < 6; round++) {
+        const size = Math.floor(next() * 3000)
+        yield* Effect.gen(function* () {
+          const log = yield* AuditLog.AuditLog
+          if (size > 0) yield* log.append(Array.from({ length: size }, () => randomEvent(next)))
+          const caught = yield* (yield* Projections.Projections).catchUp(metricsProjection)
+          catchUps.push(encoded(caught.state))
+          assert.strictEqual(caught.cursor, (yield* log.head)?.size ?? 0)
+        }).pipe(Effect.provide(layerFor(home)), Effect.scoped)
+      }
+      const rebuilt = yield* Effect.flatMap(Projections.Projections, (p) => p.rebuild(metricsProjection)).pipe(
+        Effect.provide(layerFor(home)),
+        Effect.scoped
+      )
+      assert.strictEqual(encoded(rebuilt.state), catchUps[catchUps.length - 1])
+      assert.isAbove(rebuilt.state.evaluations, 1000)
+    })
+  )
+})
