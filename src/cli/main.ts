@@ -10,6 +10,7 @@ import * as RuleFiles from "../pipeline/RuleFiles.js"
 import * as Projections from "../projections/Projections.js"
 import { VERSION } from "../version.js"
 import { auditCommand } from "./audit.js"
+import { blockedCommand } from "./blocked.js"
 import { certifyCommand } from "./certify.js"
 import { checkCommand } from "./check.js"
 import { dedupeCommand } from "./dedupe.js"
@@ -46,6 +47,7 @@ const ssg = Command.make("ssg").pipe(
     certifyCommand,
     hookCommand,
     metricsCommand,
+    blockedCommand,
     projectionsCommand,
     demoCommand
   ])

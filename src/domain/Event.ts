@@ -18,6 +18,8 @@ export const EvalDecided = Schema.TaggedStruct("v1.EvalDecided", {
   input_sha256: Schema.String,
   /** The client's id of the tool call (e.g. Claude Code's `tool_use_id`), linking it to its `v1.ToolCompleted`. */
   call_id: Schema.optional(Schema.NullOr(Schema.String)),
+  /** What the agent was told: the deciding rule's MESSAGE (or a guard's reason), secrets redacted, at most 500 characters. */
+  reason: Schema.optional(Schema.NullOr(Schema.String)),
   input: Schema.optional(Schema.Unknown)
 })
 

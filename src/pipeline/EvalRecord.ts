@@ -15,6 +15,8 @@ export const inputSummary = (call: ToolCall): string => {
   return text.length > 200 ? `${text.slice(0, 199)}…` : text
 }
 
+const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
+
 /** Lower-case hex SHA-256 of the RFC 8785 canonical JSON of a tool call's input. */
 export const inputSha256 = (call: ToolCall): string => createHash("sha256").update(canonicalBytes(call.input)).digest("hex")
 
@@ -70,5 +72,6 @@ export const evalDecidedRecord = (
   input_summary: inputSummary(call),
   input_sha256: inputSha256(call),
   ...(details.callId !== undefined ? { call_id: details.callId } : {}),
+  reason: details.verdict.reason === null ? null : clip(redactSecrets(details.verdict.reason), 500),
   ...(details.capture ? { input: redactValue(call.input) } : {})
 })

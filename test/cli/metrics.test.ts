@@ -42,6 +42,23 @@ describe("ssg metrics and ssg projections", () => {
   it("rejects an unknown projection with one line and exit 2", () => {
     const r = sb.ssg("projections", "rebuild", "nope")
     expect(r).toMatchObject({ code: 2, stdout: "" })
-    expect(r.stderr).toBe('ssg: unknown projection "nope" (known: metrics)\n')
+    expect(r.stderr).toBe('ssg: unknown projection "nope" (known: metrics, blocked)\n')
+  })
+
+  it("lists recent blocked calls, newest first, with rule, reason and input summary", () => {
+    for (const c of ["rm -rf /", "ls", "git reset --hard HEAD~1"]) expect(evaluate(c).code).toBe(0)
+    const r = JSON.parse(sb.ssg("blocked", "--json").stdout)
+    expect(r.rows.map((b: Record<string, unknown>) => [b["seq"], b["rule_id"], b["input_summary"], b["tool"], b["client"]])).toEqual([
+      [3, "block-git-reset-hard", "git reset --hard HEAD~1", "Bash", "cli"],
+      [1, "block-rm-rf-critical-paths", "rm -rf /", "Bash", "cli"]
+    ])
+    expect(r.rows[0].reason).toMatch(/^git reset --hard throws away uncommitted changes/)
+    const text = sb.ssg("blocked", "--since", "7d").stdout
+    expect(text).toMatch(/^#3 +\S+ +cli +Bash +block-git-reset-hard +git reset --hard HEAD~1$/m)
+    expect(text).toMatch(/^2 blocked call\(s\) since /m)
+    expect(JSON.parse(sb.ssg("blocked", "--since", "2999-01-01", "--json").stdout).rows).toEqual([])
+    const bad = sb.ssg("blocked", "--since", "yesterday-ish")
+    expect(bad).toMatchObject({ code: 2, stdout: "" })
+    expect(bad.stderr).toMatch(/^ssg: --since: cannot read "yesterday-ish"/)
   })
 })

@@ -7,6 +7,7 @@ import type { Envelope, Event } from "../../src/domain/Event.js"
 import * as AuditLog from "../../src/pipeline/AuditLog.js"
 import * as Keys from "../../src/pipeline/Keys.js"
 import { pathsFrom, SsgPaths } from "../../src/pipeline/Paths.js"
+import { BLOCKED_KEPT, blockedProjection } from "../../src/projections/Blocked.js"
 import { latencyQuantile, metricsProjection } from "../../src/projections/Metrics.js"
 import { fold } from "../../src/projections/Projection.js"
 import * as Projections from "../../src/projections/Projections.js"
@@ -100,6 +101,27 @@ describe("the metrics projection", () => {
     const p99 = latencyQuantile(state, 0.99)!
     assert.isTrue(p99 <= 10 && p99 > 10 / 1.01, `p99 ${p99}`)
     assert.isNull(latencyQuantile(metricsProjection.initial(), 0.5))
+  })
+})
+
+describe("the blocked projection", () => {
+  it("keeps the newest 1,000 blocked calls in order", () => {
+    const block = (i: number): Event => ({
+      _tag: "v1.EvalDecided",
+      tool: "Bash",
+      capability: "execute",
+      client: "claude-code",
+      decision: i % 3 === 0 ? "allow" : "block",
+      rule_id: `r-${i}`,
+      also_matched: [],
+      latency_ms: 0.01,
+      input_summary: `cmd ${i}`,
+      input_sha256: ""
+    })
+    const state = fold(blockedProjection, blockedProjection.initial(), Array.from({ length: 1600 }, (_, i) => envelopeOf(block(i), i + 1)))
+    assert.strictEqual(state.length, BLOCKED_KEPT)
+    assert.deepStrictEqual(state.slice(-2).map((b) => [b.seq, b.rule_id, b.input_summary]), [[1598, "r-1597", "cmd 1597"], [1599, "r-1598", "cmd 1598"]])
+    assert.isTrue(state.every((b, i) => i === 0 || b.seq > state[i - 1]!.seq))
   })
 })
 
