@@ -104,7 +104,10 @@ export const verifyLog = (options: { readonly incremental: boolean; readonly par
     const log = yield* AuditLog
     const { home } = yield* SsgPaths
     const statePath = join(home, "checkpoints", "verified.json")
-    const latestNote = existsSync(log.latestPath) ? readFileSync(log.latestPath, "utf8") : null
+    const latestNote = yield* Effect.try({
+      try: () => readSettled(log.latestPath),
+      catch: (e) => new AuditError({ reason: "storage", message: `cannot read ${log.latestPath}: ${(e as Error).message}` })
+    })
     if (!existsSync(log.path)) {
       if (latestNote === null) return EMPTY_REPORT
       const size = safeSize(latestNote)
@@ -141,6 +144,28 @@ export const verifyLog = (options: { readonly incremental: boolean; readonly par
       Effect.fail(new AuditError({ reason: "storage", message: `audit log: ${String(e.cause ?? e)}` }))
     )
   )
+
+/**
+ * The outside checkpoint's text, read until two reads agree (at most four): appenders rewrite it in place, so a read
+ * racing a write could otherwise see a mix of two notes. Null when there is no file.
+ */
+const readSettled = (path: string): string | null => {
+  const read = (): string | null => {
+    try {
+      return readFileSync(path, "utf8")
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return null
+      throw e
+    }
+  }
+  let text = read()
+  for (let attempt = 0; attempt < 3 && text !== null; attempt++) {
+    const again = read()
+    if (again === text) return text
+    text = again
+  }
+  return text
+}
 
 const EMPTY_REPORT: VerifyReport = {
   valid: true,
