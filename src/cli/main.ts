@@ -27,6 +27,7 @@ import { lintCommand } from "./lint.js"
 import { listCommand } from "./list.js"
 import { newCommand } from "./new.js"
 import { ruleCommand } from "./rule.js"
+import { usageCommand } from "./usage.js"
 
 const ssg = Command.make("ssg").pipe(
   Command.withDescription("ssg: governance for AI coding agents' tool calls"),
@@ -48,6 +49,7 @@ const ssg = Command.make("ssg").pipe(
     hookCommand,
     metricsCommand,
     blockedCommand,
+    usageCommand,
     projectionsCommand,
     demoCommand
   ])

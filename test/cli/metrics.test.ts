@@ -61,4 +61,15 @@ describe("ssg metrics and ssg projections", () => {
     expect(bad).toMatchObject({ code: 2, stdout: "" })
     expect(bad.stderr).toMatch(/^ssg: --since: cannot read "yesterday-ish"/)
   })
+
+  it("ssg usage reports entries, evaluations and the storage of the log and the projections", () => {
+    for (const c of ["ls", "rm -rf /"]) expect(evaluate(c).code).toBe(0)
+    const r = JSON.parse(sb.ssg("usage", "--json").stdout)
+    expect(r).toMatchObject({ entries: 2, evaluations: 2, decisions: { allow: 1, block: 1 } })
+    expect(r.log_bytes).toBeGreaterThan(4096)
+    expect(r.projection_bytes).toBeGreaterThan(0)
+    const text = sb.ssg("usage").stdout
+    expect(text).toMatch(/^audit log: +2 entries, [\d.]+ (KiB|MiB) \(.*audit\.db\)$/m)
+    expect(text).toMatch(/^evaluations: +2 \(1 allow, 1 block\)$|^evaluations: +2 \(1 block, 1 allow\)$/m)
+  })
 })
