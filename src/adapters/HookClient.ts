@@ -1,4 +1,4 @@
-import type { ClientAdapter, ClientName, Env } from "./Adapter.js"
+import type { ClientAdapter, ClientName, Env, ParseResult } from "./Adapter.js"
 import { antigravityAdapter } from "./Antigravity.js"
 import { claudeCodeAdapter } from "./ClaudeCode.js"
 import { claudeCoworkAdapter } from "./ClaudeCowork.js"
@@ -9,7 +9,7 @@ import { CURSOR_MARKERS, CURSOR_TOOL_EVENTS, cursorAdapter } from "./Cursor.js"
 import { geminiAdapter } from "./Gemini.js"
 import { genericAdapter } from "./Generic.js"
 import { nemoclawAdapter } from "./NemoClaw.js"
-import { isObject } from "./PayloadFields.js"
+import { decodePayload, isObject } from "./PayloadFields.js"
 
 /** Every adapter by client name. */
 export const ADAPTERS: Readonly<Record<ClientName, ClientAdapter>> = {
@@ -69,15 +69,12 @@ export const selectAdapter = (env: Env, payload?: unknown): ClientAdapter => {
   return typeof event === "string" && CLAUDE_TOOL_EVENTS.has(event) ? claudeCodeAdapter : genericAdapter
 }
 
-/** `selectAdapter` for a raw payload, decoded only when `SSG_CLIENT` does not already decide (bad JSON counts as none). */
-export const hookClient = (env: Env, raw: string): ClientAdapter => {
-  const named = adapterByName(env["SSG_CLIENT"] ?? "")
-  if (named !== undefined) return named
-  let payload: unknown
-  try {
-    payload = JSON.parse(raw)
-  } catch {
-    payload = undefined
-  }
-  return selectAdapter(env, payload)
+/** A raw hook payload decoded once: the adapter `selectAdapter` chooses for it (bad JSON counts as none) and its parse. */
+export const readHookPayload = (env: Env, raw: string): { readonly adapter: ClientAdapter; readonly parsed: ParseResult } => {
+  const decoded = decodePayload(raw)
+  const adapter = selectAdapter(env, decoded.ok ? decoded.value : undefined)
+  return { adapter, parsed: decoded.ok ? adapter.parseValue(decoded.value) : decoded }
 }
+
+/** The adapter `readHookPayload` chooses for a raw payload. */
+export const hookClient = (env: Env, raw: string): ClientAdapter => readHookPayload(env, raw).adapter

@@ -63,15 +63,15 @@ export const demoCommand = Command.make("demo", {}, () =>
       const samples: Array<string> = []
       for (const step of steps) {
         const adapter = ADAPTERS[step.client]
-        const raw = JSON.stringify(step.payload)
+        const parsed = adapter.parseValue(step.payload)
         if (step.phase === "post") {
-          const answer = hookPost(adapter, raw, env, project)
+          const answer = hookPost(adapter, parsed, env, project)
           if (answer.exitCode !== 0) return yield* new Finding({ message: `demo: post-tool event failed: ${answer.stderr.trim()}` })
           posts++
           continue
         }
         calls++
-        const verdict = hookDecide(adapter, adapter.parseInput(raw), env, project)
+        const verdict = hookDecide(adapter, parsed, env, project)
         const counts = byClient.get(step.client) ?? new Map<string, number>()
         bump(counts, verdict.decision)
         byClient.set(step.client, counts)

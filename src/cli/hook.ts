@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs"
-import { hookClient } from "../adapters/HookClient.js"
+import { readHookPayload } from "../adapters/HookClient.js"
 import type { HookResponse } from "../adapters/Adapter.js"
 import { hookEval, hookPost } from "../pipeline/Hook.js"
 import { HOOK_USAGE } from "./hookUsage.js"
@@ -21,8 +21,8 @@ const run = (argv: ReadonlyArray<string>): HookResponse => {
     return { stdout: "", stderr: `ssg hook: unknown subcommand ${verb} (expected eval or post)\n`, exitCode: 2 }
   }
   const raw = readStdin()
-  const client = hookClient(process.env, raw)
-  return verb === "eval" ? hookEval(client, raw, process.env, process.cwd()) : hookPost(client, raw, process.env, process.cwd())
+  const { adapter, parsed } = readHookPayload(process.env, raw)
+  return (verb === "eval" ? hookEval : hookPost)(adapter, parsed, process.env, process.cwd())
 }
 
 const answer = run(process.argv.slice(3))

@@ -1,6 +1,7 @@
 import * as ed from "@noble/ed25519"
 import { sha512 } from "@noble/hashes/sha2.js"
 import { Schema } from "effect"
+import { bytesEqual } from "./Merkle.js"
 import {
   base64,
   decodeBase64,
@@ -292,4 +293,3 @@ const isUsablePoint = (publicKey: Uint8Array): boolean => {
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex")
 
-const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i])

@@ -337,7 +337,8 @@ const isBytes = (x: unknown): x is Uint8Array =>
 
 const isHash = (x: unknown): x is Uint8Array => isBytes(x) && x.length === HASH_SIZE
 
-const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => {
+/** Whether two byte arrays hold the same bytes. */
+export const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto"
+import { bytesEqual } from "./Merkle.js"
 
 /** The signature-type byte of Ed25519 keys in C2SP signed notes. */
 export const ED25519 = 0x01
@@ -23,17 +24,11 @@ export const concat = (...parts: Array<Uint8Array>): Uint8Array => {
   return out
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
 let lastKeyId: { readonly name: string; readonly publicKey: Uint8Array; readonly id: Uint8Array } | null = null
 
 /** Ed25519 signed-note key id: SHA-256(name ‖ 0x0A ‖ 0x01 ‖ publicKey)[:4]. */
 export const keyId = (name: string, publicKey: Uint8Array): Uint8Array => {
-  if (lastKeyId !== null && lastKeyId.name === name && sameBytes(lastKeyId.publicKey, publicKey)) return lastKeyId.id.slice()
+  if (lastKeyId !== null && lastKeyId.name === name && bytesEqual(lastKeyId.publicKey, publicKey)) return lastKeyId.id.slice()
   const digest = createHash("sha256").update(concat(utf8.encode(name), Uint8Array.of(0x0a, ED25519), publicKey)).digest()
   const id = new Uint8Array(digest.subarray(0, 4))
   lastKeyId = { name, publicKey: publicKey.slice(), id: id.slice() }

@@ -6,16 +6,15 @@ import { type Evaluation, interpolate } from "../domain/rules/Evaluate.js"
 import { wireDecision } from "../domain/rules/Rule.js"
 import type { ToolCall } from "../domain/ToolCall.js"
 
+const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
+
 /** A one-line summary of a tool call's input (command, path, URL, pattern, query or JSON), secrets redacted, at most 200 characters. */
 export const inputSummary = (call: ToolCall): string => {
   const i = call.input
   const v = i["command"] ?? i["file_path"] ?? i["path"] ?? i["url"] ?? i["pattern"] ?? i["query"] ?? i["description"]
   const raw = typeof v === "string" ? v : Array.isArray(v) ? v.map(String).join(" ") : JSON.stringify(i)
-  const text = redactSecrets(raw).replace(/\s+/g, " ").trim()
-  return text.length > 200 ? `${text.slice(0, 199)}…` : text
+  return clip(redactSecrets(raw).replace(/\s+/g, " ").trim(), 200)
 }
-
-const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
 
 /** Lower-case hex SHA-256 of the RFC 8785 canonical JSON of a tool call's input. */
 export const inputSha256 = (call: ToolCall): string => createHash("sha256").update(canonicalBytes(call.input)).digest("hex")

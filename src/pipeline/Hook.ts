@@ -36,14 +36,17 @@ interface Recent {
   readonly input_sha256?: unknown
 }
 
+const envelopeData = (bytes: Uint8Array): Record<string, unknown> => {
+  try {
+    const data = (JSON.parse(Buffer.from(bytes).toString("utf8")) as { data?: unknown }).data
+    return typeof data === "object" && data !== null ? (data as Record<string, unknown>) : {}
+  } catch {
+    return {}
+  }
+}
+
 const recentDecisions = (hot: HotPath, session: string, limit: number): ReadonlyArray<Recent> =>
-  hot.recentInSession(session, "v1.EvalDecided", limit).map((bytes) => {
-    try {
-      return ((JSON.parse(Buffer.from(bytes).toString("utf8")) as { data?: Recent }).data ?? {}) as Recent
-    } catch {
-      return {}
-    }
-  })
+  hot.recentInSession(session, "v1.EvalDecided", limit).map(envelopeData)
 
 const isDenial = (decision: unknown): boolean => decision === "block" || decision === "force"
 
@@ -94,14 +97,10 @@ const sameDirs = (a: unknown, b: ReadonlyArray<string>): boolean =>
 export const rulesetChange = (hot: HotPath, home: string, ruleset: LoadedRuleset): EventParts | null => {
   let previous: { readonly files_sha256?: unknown } | null = null
   for (const bytes of hot.recentOfType("v1.RulesetLoaded", 64)) {
-    try {
-      const data = (JSON.parse(Buffer.from(bytes).toString("utf8")) as { data?: { dirs?: unknown; files_sha256?: unknown } }).data
-      if (data !== undefined && sameDirs(data.dirs, ruleset.dirs)) {
-        previous = data
-        break
-      }
-    } catch {
-      continue
+    const data = envelopeData(bytes)
+    if (sameDirs(data["dirs"], ruleset.dirs)) {
+      previous = data
+      break
     }
   }
   if (previous !== null && previous.files_sha256 === ruleset.filesSha256) return null
@@ -154,12 +153,11 @@ export interface HookOptions {
  */
 export const hookEval = (
   adapter: ClientAdapter,
-  raw: string,
+  parsed: ParseResult,
   env: NodeJS.ProcessEnv,
   processCwd: string,
   options: HookOptions = {}
 ): HookResponse => {
-  const parsed = adapter.parseInput(raw)
   if (!parsed.ok && parsed.kind === "unsupported-event") return { stdout: "", stderr: "", exitCode: 0 }
   const verdict = hookDecide(adapter, parsed, env, processCwd, options)
   return adapter.formatOutput(hookResult(verdict), parsed.ok ? parsed.request : undefined)
@@ -271,8 +269,12 @@ const recordCompletion = (adapter: ClientAdapter, request: HookRequest, env: Nod
 }
 
 /** `ssg hook post`: records a client's post-tool-use payload as `v1.ToolCompleted`; answers nothing on success. */
-export const hookPost = (adapter: ClientAdapter, raw: string, env: NodeJS.ProcessEnv, processCwd: string): HookResponse => {
-  const parsed = adapter.parseInput(raw)
+export const hookPost = (
+  adapter: ClientAdapter,
+  parsed: ParseResult,
+  env: NodeJS.ProcessEnv,
+  processCwd: string
+): HookResponse => {
   if (!parsed.ok) {
     return parsed.kind === "unsupported-event"
       ? { stdout: "", stderr: "", exitCode: 0 }

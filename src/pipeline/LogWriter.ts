@@ -2,7 +2,7 @@ import { randomFillSync } from "node:crypto"
 import { hostname, userInfo } from "node:os"
 import { canonicalBytes } from "../domain/CanonicalJson.js"
 import type { Envelope, Source } from "../domain/Event.js"
-import { CompactRange, EMPTY_ROOT, leafHash, rootFromNodes, sha256 } from "../domain/Merkle.js"
+import { bytesEqual, CompactRange, EMPTY_ROOT, leafHash, rootFromNodes, sha256 } from "../domain/Merkle.js"
 import { checkpointText, formatSignedNote } from "../domain/NoteFormat.js"
 import type { HotPath } from "./AuditStore.js"
 import { advanceLatest } from "./LatestCheckpoint.js"
@@ -92,9 +92,6 @@ const splitBorder = (blob: Uint8Array): Array<Uint8Array> => {
   return out
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array | null): boolean =>
-  b !== null && a.length === b.length && a.every((x, i) => x === b[i])
-
 /** The root of the first `size` entries from stored tree nodes, or null when a node is missing. */
 export const storedRoot = (hot: HotPath, size: number): Uint8Array | null => {
   try {
@@ -158,7 +155,10 @@ export const appendEvents = (
   const rootAt = (size: number): Uint8Array | null =>
     size === result.oldSize ? result.oldRoot : size === result.size ? result.root : storedRoot(hot, size)
   try {
-    advanceLatest(latestPath, result.note, result.size, (current) => sameBytes(current.root, rootAt(current.size)))
+    advanceLatest(latestPath, result.note, result.size, (current) => {
+      const root = rootAt(current.size)
+      return root !== null && bytesEqual(current.root, root)
+    })
   } catch (e) {
     process.stderr.write(`ssg: warning: cannot update ${latestPath} (the entries are committed): ${(e as Error).message}\n`)
   }

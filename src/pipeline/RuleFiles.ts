@@ -2,10 +2,9 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import type { PlatformError } from "@effect/platform/Error"
 import { Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { basename, dirname, join, resolve } from "node:path"
-import { parseRulesFile } from "../domain/rules/Parser.js"
 import type { Diagnostic, RulesFile } from "../domain/rules/Rule.js"
 import { displayPath, SsgPaths } from "./Paths.js"
-import { brokenFile, decodeRulesText, fileError, firstById, type LoadedRules } from "./RulesLoader.js"
+import { brokenFile, fileError, firstById, type LoadedRules, parseRulesBytes } from "./RulesLoader.js"
 
 export { decodeRulesText, type LoadedRules } from "./RulesLoader.js"
 
@@ -131,10 +130,7 @@ export const layer = Layer.effect(
 
     const readRulesFile = (path: string): Effect.Effect<RulesFile> =>
       fs.readFile(path).pipe(
-        Effect.map((bytes) => {
-          const decoded = decodeRulesText(bytes, path)
-          return decoded.ok ? parseRulesFile(decoded.text, path) : brokenFile(path, decoded.diagnostic)
-        }),
+        Effect.map((bytes) => parseRulesBytes(bytes, path)),
         Effect.catchAll((e) =>
           Effect.succeed(brokenFile(path, fileError(path, "parse.unreadable", `cannot read ${path}: ${reasonOf(e)}`)))
         )

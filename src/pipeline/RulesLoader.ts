@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs"
+import { readdirSync, realpathSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { parseRulesFile } from "../domain/rules/Parser.js"
 import type { Diagnostic, Rule, RulesFile } from "../domain/rules/Rule.js"
@@ -65,7 +65,8 @@ export const ruleFilesUnder = (dir: string, seenDirs: Set<string> = new Set()): 
   return out
 }
 
-const realOf = (path: string): string => {
+/** The resolved path of `path`, or `path` itself when it cannot be resolved. */
+export const realOf = (path: string): string => {
   try {
     return realpathSync(path)
   } catch {
@@ -73,15 +74,11 @@ const realOf = (path: string): string => {
   }
 }
 
-/** A rule file read and parsed: unreadable or non-UTF-8 files come back with one error diagnostic and no rules. */
-export const readRulesFileSync = (path: string): RulesFile => {
-  let bytes: Uint8Array
-  try {
-    bytes = readFileSync(path)
-  } catch (e) {
-    const reason = (e as Error).message.replace(/, \w+ '.*'$/s, "")
-    return brokenFile(path, fileError(path, "parse.unreadable", `cannot read ${path}: ${reason}`))
-  }
+/** A file operation's error without the trailing call and path, e.g. `EACCES: permission denied`. */
+export const ioReason = (error: unknown): string => (error as Error).message.replace(/, \w+ '.*'$/s, "")
+
+/** A rules file parsed from its bytes: one that is not UTF-8 comes back with one error diagnostic and no rules. */
+export const parseRulesBytes = (bytes: Uint8Array, path: string): RulesFile => {
   const decoded = decodeRulesText(bytes, path)
   return decoded.ok ? parseRulesFile(decoded.text, path) : brokenFile(path, decoded.diagnostic)
 }

@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from "node:crypto"
-import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { type AtomFacts, atomFacts } from "../domain/rules/Evaluate.js"
-import { parseRulesFile } from "../domain/rules/Parser.js"
 import type { Diagnostic, Rule } from "../domain/rules/Rule.js"
-import { brokenFile, decodeRulesText, fileError, firstById, ruleFilesUnder } from "./RulesLoader.js"
+import { brokenFile, fileError, firstById, ioReason, parseRulesBytes, realOf, ruleFilesUnder } from "./RulesLoader.js"
 
 /** A rule set as the hook runs it: the rules (from the cache: without source layout), every error, and its hashes. */
 export interface LoadedRuleset {
@@ -71,14 +70,6 @@ const writeCached = (home: string, ruleset: LoadedRuleset): void => {
   }
 }
 
-const realOf = (path: string): string => {
-  try {
-    return realpathSync(path)
-  } catch {
-    return path
-  }
-}
-
 /**
  * Loads the `.rules` files under `dirs` (absent directories are skipped), parsing them only when the cache under
  * `$SSG_HOME/cache/rulesets/` has no entry for the files' exact paths and bytes. Never throws for bad rule files:
@@ -104,7 +95,7 @@ export const loadRuleset = (home: string, dirs: ReadonlyArray<string>): LoadedRu
       try {
         files.push({ path, bytes: readFileSync(path), problem: null })
       } catch (e) {
-        files.push({ path, bytes: null, problem: `cannot read ${path}: ${(e as Error).message.replace(/, \w+ '.*'$/s, "")}` })
+        files.push({ path, bytes: null, problem: `cannot read ${path}: ${ioReason(e)}` })
       }
     }
   }
@@ -116,11 +107,11 @@ export const loadRuleset = (home: string, dirs: ReadonlyArray<string>): LoadedRu
   const filesSha256 = hash.digest("hex")
   const cached = readCached(home, filesSha256)
   if (cached !== null) return { ...cached, dirs }
-  const parsed = files.map((f) => {
-    if (f.bytes === null) return brokenFile(f.path, fileError(f.path, "parse.unreadable", f.problem ?? "unreadable"))
-    const decoded = decodeRulesText(f.bytes, f.path)
-    return decoded.ok ? parseRulesFile(decoded.text, f.path) : brokenFile(f.path, decoded.diagnostic)
-  })
+  const parsed = files.map((f) =>
+    f.bytes === null
+      ? brokenFile(f.path, fileError(f.path, "parse.unreadable", f.problem ?? "unreadable"))
+      : parseRulesBytes(f.bytes, f.path)
+  )
   const rules = firstById(parsed)
   const ruleset: LoadedRuleset = {
     dirs,
