@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { type Checkpoint, verify as verifyCheckpoint } from "../domain/Checkpoint.js"
-import { EMPTY_ROOT, leafHash, nodeHash } from "../domain/Merkle.js"
+import { bytesEqual, EMPTY_ROOT, leafHash, nodeHash } from "../domain/Merkle.js"
 import { AuditError, AuditLog } from "./AuditLog.js"
 import { CHAIN_START, chainHash } from "./LogWriter.js"
 import type { CheckpointRow, EntryRow } from "./AuditStore.js"
@@ -167,7 +167,8 @@ const readSettled = (path: string): string | null => {
   return text
 }
 
-const EMPTY_REPORT: VerifyReport = {
+/** The report of an empty, valid log. */
+export const EMPTY_REPORT: VerifyReport = {
   valid: true,
   length: 0,
   first: null,
@@ -222,7 +223,8 @@ const envelopeSeq = (row: Pick<EntryRow, "bytes">): number | null => {
   return typeof seq === "number" && Number.isSafeInteger(seq) ? seq : null
 }
 
-const broken = (
+/** A report's break fields: first broken entry, class, reason and the expected/got hashes. */
+export const broken = (
   firstBroken: number,
   breakClass: BreakClass,
   reason: string,
@@ -235,6 +237,44 @@ const broken = (
   expected: expected === null ? null : sha(expected),
   got: got === null ? null : sha(got)
 })
+
+/**
+ * Classifies entry `p` whose recomputed leaf or chain hash differs from the stored (or forwarded) one: `claimed` is the
+ * seq its envelope states, `previous` the chain hash of entry `p - 1`. The reasons are the ones `ssg audit verify` prints.
+ */
+export const classifyBreak = (
+  p: number,
+  claimed: number | null,
+  leaf: Uint8Array,
+  storedLeaf: Uint8Array,
+  chain: Uint8Array,
+  storedChain: Uint8Array,
+  previous: Uint8Array
+): ReturnType<typeof broken> => {
+  const leafOk = bytesEqual(leaf, storedLeaf)
+  if (!leafOk && bytesEqual(chainHash(previous, storedLeaf), storedChain)) {
+    return broken(p, "payload-mismatch", `payload mismatch: the bytes of #${p} no longer hash to its leaf`, storedLeaf, leaf)
+  }
+  if (!leafOk && bytesEqual(chain, storedChain)) {
+    return broken(p, "leaf-mismatch", `leaf hash mismatch: the stored leaf hash of #${p} was rewritten`, leaf, storedLeaf)
+  }
+  if (claimed !== null && claimed >= 1 && claimed < p) {
+    return broken(
+      claimed,
+      "inserted-entry",
+      `inserted entry: position #${p} holds entry #${claimed}, so #${claimed}–#${p - 1} were inserted before it`,
+      chain,
+      storedChain
+    )
+  }
+  if (claimed !== null && claimed > p) {
+    return broken(p, "reordered-entries", `reordered entries: position #${p} holds entry #${claimed}`, chain, storedChain)
+  }
+  if (!leafOk) {
+    return broken(p, "payload-mismatch", `payload mismatch: the bytes of #${p} no longer hash to its leaf`, storedLeaf, leaf)
+  }
+  return broken(p, "chain-mismatch", `chain mismatch: the chain hash of #${p} does not link to #${p - 1}`, chain, storedChain)
+}
 
 /** Entries already checked in parallel: `(from, to]` leaves and chain links verified, the tree built up to `to`. */
 interface Prefix {
@@ -381,57 +421,7 @@ const verifySnapshot = (
         const storedLeaf = row.leaf
         const storedChain = row.chain
         if (!leaf.equals(storedLeaf) || !chain.equals(storedChain)) {
-          const claimed = envelopeSeq(row)
-          if (!leaf.equals(storedLeaf) && hashChain(previous, storedLeaf).equals(storedChain)) {
-            failure = broken(
-              p,
-              "payload-mismatch",
-              `payload mismatch: the bytes of #${p} no longer hash to its leaf`,
-              storedLeaf,
-              leaf
-            )
-          } else if (!leaf.equals(storedLeaf) && chain.equals(storedChain)) {
-            failure = broken(
-              p,
-              "leaf-mismatch",
-              `leaf hash mismatch: the stored leaf hash of #${p} was rewritten`,
-              leaf,
-              storedLeaf
-            )
-          } else if (claimed !== null && claimed >= 1 && claimed < p) {
-            failure = broken(
-              claimed,
-              "inserted-entry",
-              `inserted entry: position #${p} holds entry #${claimed}, ` +
-                `so #${claimed}–#${p - 1} were inserted before it`,
-              chain,
-              storedChain
-            )
-          } else if (claimed !== null && claimed > p) {
-            failure = broken(
-              p,
-              "reordered-entries",
-              `reordered entries: position #${p} holds entry #${claimed}`,
-              chain,
-              storedChain
-            )
-          } else if (!leaf.equals(storedLeaf)) {
-            failure = broken(
-              p,
-              "payload-mismatch",
-              `payload mismatch: the bytes of #${p} no longer hash to its leaf`,
-              storedLeaf,
-              leaf
-            )
-          } else {
-            failure = broken(
-              p,
-              "chain-mismatch",
-              `chain mismatch: the chain hash of #${p} does not link to #${p - 1}`,
-              chain,
-              storedChain
-            )
-          }
+          failure = classifyBreak(p, envelopeSeq(row), leaf, storedLeaf, chain, storedChain, previous)
           break scan
         }
         previous = chain

@@ -21,7 +21,8 @@ export const DEFAULT_CONFIG: SsgConfig = { audit: { captureInputs: false }, hook
 /** A config file that does not parse or holds a wrong value; the message names file:line:col or the key. */
 export class ConfigProblem extends Error {}
 
-const readToml = (path: string, cwd: string): Record<string, unknown> => {
+/** A config file's TOML document ({} when absent); throws ConfigProblem naming file:line:col on a syntax error. */
+export const readToml = (path: string, cwd: string): Record<string, unknown> => {
   if (!existsSync(path)) return {}
   try {
     return parse(readFileSync(path, "utf8")) as Record<string, unknown>

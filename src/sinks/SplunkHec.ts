@@ -1,0 +1,183 @@
+import { Duration, Effect } from "effect"
+import { randomUUID } from "node:crypto"
+import { hostname } from "node:os"
+import { gzipSync } from "node:zlib"
+import { type HttpAnswer, makeAgent, send as httpSend } from "./Http.js"
+import { type ForwardRecord, recordSeq, recordTime } from "./Record.js"
+import { CONFIRMED, redactSecrets, retryAfterMs, type SendResult, type Sink, SinkFailure, secretFrom } from "./Sink.js"
+import type { HecSinkConfig } from "./SinkConfig.js"
+
+/** The HEC event envelope of a record: time, host, source, sourcetype, index, flat indexed `fields`, `event`. */
+export const hecEnvelope = (config: HecSinkConfig, record: ForwardRecord): Record<string, unknown> => ({
+  time: Math.round(recordTime(record) * 1000) / 1000,
+  host: config.host ?? (record.kind === "ssg.entry" ? (record.entry?.source.host ?? LOCAL_HOST) : LOCAL_HOST),
+  source: config.source,
+  sourcetype: config.sourcetype,
+  ...(config.index !== null ? { index: config.index } : {}),
+  fields: {
+    ssg_id: record.id,
+    ssg_kind: record.kind,
+    ssg_seq: String(recordSeq(record)),
+    ssg_log_id: record.log_id,
+    ...(record.kind === "ssg.entry" ? { ssg_type: record.type } : {})
+  },
+  event: record
+})
+
+/**
+ * A Splunk HEC sink (`splunk_hec`), or Cribl's HEC-compatible input (`cribl_http`: bare token, no acks). Batches are
+ * concatenated JSON envelopes, gzip when configured, with a channel GUID; with `ack` a batch counts as delivered only
+ * once `/services/collector/ack` answers true for its ackId. A refused event (`invalid-event-number`) is reported for the
+ * dead-letter table and the rest re-sent.
+ */
+export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink => {
+  const token = config.tokenEnv === null ? null : secretFrom(env, config.tokenEnv, config.name)
+  const secrets = token === null ? [] : [token]
+  const agent = makeAgent(config.name, config.caFile, config.timeoutMs)
+  const channel = randomUUID()
+  const base = new URL(config.url)
+  const hasPath = base.pathname !== "/" && base.pathname !== ""
+  const origin = `${base.origin}${hasPath ? base.pathname.replace(/\/+$/, "") : ""}`
+  const eventUrl = hasPath ? origin : `${origin}/services/collector/event`
+  const root = hasPath ? origin.replace(/\/services\/collector(\/event)?(\/1\.0)?$/, "") : origin
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    ...(config.type === "splunk_hec" ? { "x-splunk-request-channel": channel } : {}),
+    ...(token !== null ? { authorization: config.type === "splunk_hec" ? `Splunk ${token}` : token } : {})
+  }
+  const encoded = new WeakMap<ForwardRecord, string>()
+  const encode = (record: ForwardRecord): string => {
+    let text = encoded.get(record)
+    if (text === undefined) {
+      text = JSON.stringify(hecEnvelope(config, record))
+      encoded.set(record, text)
+    }
+    return text
+  }
+  const post = (url: string, body: string) => {
+    const bytes = config.gzip && body !== "" ? gzipSync(body) : Buffer.from(body)
+    return httpSend(
+      agent,
+      config.name,
+      "POST",
+      url,
+      config.gzip && body !== "" ? { ...headers, "content-encoding": "gzip" } : headers,
+      bytes,
+      config.timeoutMs
+    )
+  }
+  const describe = (answer: HttpAnswer, reply: HecReply) =>
+    redactSecrets(
+      `HTTP ${answer.status}${reply.code !== undefined ? ` code ${reply.code}` : ""}${reply.text !== undefined ? ` "${reply.text}"` : ""}`,
+      secrets
+    )
+  const fail = (reason: SinkFailure["reason"], what: string, answer?: HttpAnswer) =>
+    new SinkFailure({
+      reason,
+      message: `sink ${config.name}: ${what}`,
+      ...(answer !== undefined && retryAfterMs(answer.headers["retry-after"], Date.now()) !== undefined
+        ? { retryAfterMs: retryAfterMs(answer.headers["retry-after"], Date.now())! }
+        : {})
+    })
+
+  const waitForAck = (ackId: number) =>
+    Effect.gen(function* () {
+      const started = Date.now()
+      let delay = 250
+      while (true) {
+        const answer = yield* post(`${root}/services/collector/ack`, JSON.stringify({ acks: [ackId] }))
+        const reply = parseReply(answer.body)
+        if (answer.status === 200 && reply.acks?.[String(ackId)] === true) return
+        if (answer.status === 400 && reply.code === 14) return
+        if (answer.status === 401 || answer.status === 403) {
+          return yield* fail("auth", `HEC refused the acknowledgement query: ${describe(answer, reply)}`)
+        }
+        if (Date.now() - started >= config.ackTimeoutMs) {
+          return yield* fail(
+            "timeout",
+            `HEC did not acknowledge ackId ${ackId} within ${config.ackTimeoutMs} ms; the batch is sent again`
+          )
+        }
+        yield* Effect.sleep(Duration.millis(Math.min(delay, Math.max(1, config.ackTimeoutMs - (Date.now() - started)))))
+        delay = Math.min(delay * 2, 10_000)
+      }
+    })
+
+  const send = (batch: ReadonlyArray<ForwardRecord>): Effect.Effect<SendResult, SinkFailure> =>
+    Effect.gen(function* () {
+      const answer = yield* post(eventUrl, batch.map(encode).join("\n"))
+      const reply = parseReply(answer.body)
+      const what = describe(answer, reply)
+      if (answer.status === 200) {
+        if (config.ack && typeof reply.ackId === "number") yield* waitForAck(reply.ackId)
+        return CONFIRMED
+      }
+      if (answer.status === 400 && reply.code !== undefined && POISON.has(reply.code)) {
+        const index = reply["invalid-event-number"]
+        if (typeof index === "number" && index >= 0 && index < batch.length) {
+          return {
+            refused: [{ index, reason: `HEC refused the event: ${what}` }],
+            resend: batch.map((_, i) => i).filter((i) => i !== index)
+          }
+        }
+        if (batch.length === 1) return { refused: [{ index: 0, reason: `HEC refused the event: ${what}` }], resend: [] }
+        return yield* fail("split", `HEC refused the batch without naming the event: ${what}`)
+      }
+      if (answer.status === 413) {
+        if (batch.length === 1) return { refused: [{ index: 0, reason: `HEC refused the event as too large: ${what}` }], resend: [] }
+        return yield* fail("split", `HEC refused the batch as too large: ${what}`)
+      }
+      if (answer.status === 401 || answer.status === 403 || (reply.code !== undefined && AUTH.has(reply.code))) {
+        return yield* fail("auth", `HEC refused the token: ${what}`)
+      }
+      if (answer.status === 429 || answer.status === 503) return yield* fail("throttled", `HEC is busy: ${what}`, answer)
+      if (answer.status === 408 || answer.status >= 500) return yield* fail("unavailable", `HEC failed: ${what}`, answer)
+      return yield* fail("config", `HEC refused the request: ${what}`)
+    })
+
+  const probe = Effect.gen(function* () {
+    const health = yield* httpSend(agent, config.name, "GET", `${root}/services/collector/health`, {}, null, config.timeoutMs)
+    const reply = parseReply(health.body)
+    if (health.status >= 500) return yield* fail("throttled", `HEC is unhealthy: ${describe(health, reply)}`, health)
+    const empty = yield* post(eventUrl, "")
+    const emptyReply = parseReply(empty.body)
+    if (empty.status === 401 || empty.status === 403 || (emptyReply.code !== undefined && AUTH.has(emptyReply.code))) {
+      return yield* fail("auth", `HEC refused the token: ${describe(empty, emptyReply)}`)
+    }
+    if (empty.status >= 500) return yield* fail("unavailable", `HEC failed: ${describe(empty, emptyReply)}`, empty)
+    return health.status === 200 && reply.code === 17 ? "HEC is healthy; token accepted" : `HEC answered ${describe(health, reply)}; token accepted`
+  })
+
+  return {
+    config,
+    sizeOf: (record) => Buffer.byteLength(encode(record)) + 1,
+    send,
+    probe,
+    close: Effect.promise(() => agent.close()).pipe(Effect.timeout("1 second"), Effect.ignore)
+  }
+}
+
+/** HEC codes that name one bad event (`invalid-event-number`): invalid data format, event required or blank, fields. */
+const POISON = new Set([6, 12, 13, 15])
+
+/** HEC codes of token problems: disabled, required, invalid authorization, invalid token, query-string auth. */
+const AUTH = new Set([1, 2, 3, 4, 16, 21, 22])
+
+const LOCAL_HOST = hostname()
+
+interface HecReply {
+  readonly text?: string
+  readonly code?: number
+  readonly ackId?: number
+  readonly "invalid-event-number"?: number
+  readonly acks?: Record<string, boolean>
+}
+
+const parseReply = (body: string): HecReply => {
+  try {
+    const value: unknown = JSON.parse(body)
+    return typeof value === "object" && value !== null ? (value as HecReply) : {}
+  } catch {
+    return {}
+  }
+}
