@@ -5,6 +5,9 @@ import { formatProof, parseProof, verify as verifyCheckpoint } from "../domain/C
 import { leafHash, verifyInclusion } from "../domain/Merkle.js"
 import { AuditLog, type StoredEntry } from "../pipeline/AuditLog.js"
 import { verifyLog, type VerifyReport } from "../pipeline/AuditVerify.js"
+import { Keys } from "../pipeline/Keys.js"
+import { recordOfLine } from "../sinks/Record.js"
+import { verifyStream } from "../sinks/StreamVerify.js"
 import { Finding, UsageError } from "./finding.js"
 import { jsonOption } from "./options.js"
 
@@ -35,6 +38,39 @@ const summary = (e: StoredEntry): string => {
 
 const entryJson = (e: StoredEntry) => ({ ...e.envelope, leaf: hex(e.leaf), chain: hex(e.chain) })
 
+/** Prints a verification report as `ssg audit verify` does (text, or one JSON document). */
+const printVerifyReport = (r: VerifyReport, json: boolean) =>
+  Effect.gen(function* () {
+    if (json) {
+      yield* Console.log(
+        JSON.stringify({
+          valid: r.valid,
+          length: r.length,
+          first_broken: r.firstBroken,
+          reason: r.reason,
+          class: r.breakClass,
+          expected: r.expected,
+          got: r.got,
+          checkpoints_verified: r.checkpointsVerified,
+          verified_from: r.verifiedFrom
+        })
+      )
+    } else {
+      yield* Console.log(`Chain length: ${r.length} entries`)
+      if (r.first !== null) yield* Console.log(`First entry: #${r.first.seq} ${r.first.timestamp} (${r.first.type})`)
+      if (r.last !== null) yield* Console.log(`Last entry: #${r.last.seq} ${r.last.timestamp} (${r.last.type})`)
+      if (r.verifiedFrom > 0) yield* Console.log(`Verified incrementally from entry #${r.verifiedFrom + 1}`)
+      yield* Console.log(`Checkpoints verified: ${r.checkpointsVerified}`)
+      if (r.valid) yield* Console.log("Chain integrity: VALID ✓")
+      else {
+        yield* Console.log(r.firstBroken !== null ? `Chain integrity: BROKEN at entry #${r.firstBroken}` : "Chain integrity: BROKEN")
+        if (r.reason !== null) yield* Console.log(`Reason: ${r.reason}`)
+        if (r.expected !== null) yield* Console.log(`Expected: ${r.expected}`)
+        if (r.got !== null) yield* Console.log(`Got: ${r.got}`)
+      }
+    }
+  })
+
 const verifyCommand = Command.make(
   "verify",
   {
@@ -44,37 +80,44 @@ const verifyCommand = Command.make(
   ({ incremental, json }) =>
     Effect.gen(function* () {
       const r: VerifyReport = yield* verifyLog({ incremental })
-      if (json) {
-        yield* Console.log(
-          JSON.stringify({
-            valid: r.valid,
-            length: r.length,
-            first_broken: r.firstBroken,
-            reason: r.reason,
-            class: r.breakClass,
-            expected: r.expected,
-            got: r.got,
-            checkpoints_verified: r.checkpointsVerified,
-            verified_from: r.verifiedFrom
-          })
-        )
-      } else {
-        yield* Console.log(`Chain length: ${r.length} entries`)
-        if (r.first !== null) yield* Console.log(`First entry: #${r.first.seq} ${r.first.timestamp} (${r.first.type})`)
-        if (r.last !== null) yield* Console.log(`Last entry: #${r.last.seq} ${r.last.timestamp} (${r.last.type})`)
-        if (r.verifiedFrom > 0) yield* Console.log(`Verified incrementally from entry #${r.verifiedFrom + 1}`)
-        yield* Console.log(`Checkpoints verified: ${r.checkpointsVerified}`)
-        if (r.valid) yield* Console.log("Chain integrity: VALID ✓")
-        else {
-          yield* Console.log(r.firstBroken !== null ? `Chain integrity: BROKEN at entry #${r.firstBroken}` : "Chain integrity: BROKEN")
-          if (r.reason !== null) yield* Console.log(`Reason: ${r.reason}`)
-          if (r.expected !== null) yield* Console.log(`Expected: ${r.expected}`)
-          if (r.got !== null) yield* Console.log(`Got: ${r.got}`)
-        }
-      }
+      yield* printVerifyReport(r, json)
       if (!r.valid) return yield* new Finding({ message: "audit log verification failed", silent: true })
     })
 ).pipe(Command.withDescription("Recompute every leaf, chain link, root and checkpoint signature (exit 1 if broken)"))
+
+const verifyStreamCommand = Command.make(
+  "verify-stream",
+  {
+    file: Args.text({ name: "FILE|-" }).pipe(Args.withDescription("forwarded records as JSON lines (HEC envelopes and Splunk exports too); - for stdin")),
+    key: Options.text("key").pipe(Options.withDescription("the log's verifier key (default: this machine's, from `ssg keys show`)"), Options.optional),
+    logId: Options.text("log-id").pipe(Options.withDescription("verify only this log's records"), Options.optional),
+    json: jsonOption
+  },
+  ({ file, json, key, logId }) =>
+    Effect.gen(function* () {
+      const text = yield* Effect.try({
+        try: () => readFileSync(file === "-" ? 0 : file, "utf8"),
+        catch: (e) => new UsageError({ message: `cannot read ${file}: ${(e as Error).message}` })
+      })
+      const vkey = Option.isSome(key)
+        ? key.value
+        : (yield* (yield* Keys).load.pipe(
+            Effect.mapError(() => new UsageError({ message: "no verifier key: pass --key (the log's key, from `ssg keys show`)" }))
+          )).vkey
+      const records = text.split("\n").flatMap((line) => {
+        const record = line.trim() === "" ? null : recordOfLine(line)
+        return record === null ? [] : [record]
+      })
+      const r = yield* Effect.try({
+        try: () => verifyStream(records, vkey, Option.getOrNull(logId)),
+        catch: (e) => new Finding({ message: `${file}: ${(e as Error).message}` })
+      })
+      yield* printVerifyReport(r, json)
+      if (!r.valid) return yield* new Finding({ message: "stream verification failed", silent: true })
+    })
+).pipe(
+  Command.withDescription("Check forwarded records (as exported from a SIEM): no gap, no alteration, covered by signed checkpoints")
+)
 
 const logCommand = Command.make(
   "log",
@@ -211,6 +254,7 @@ export const auditCommand = Command.make("audit").pipe(
   Command.withDescription("Verify, read and prove entries of the append-only Merkle audit log"),
   Command.withSubcommands([
     verifyCommand,
+    verifyStreamCommand,
     logCommand,
     showCommand,
     checkpointCommand,

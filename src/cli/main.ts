@@ -8,6 +8,7 @@ import * as Keys from "../pipeline/Keys.js"
 import * as Paths from "../pipeline/Paths.js"
 import * as RuleFiles from "../pipeline/RuleFiles.js"
 import * as Projections from "../projections/Projections.js"
+import * as SinkState from "../sinks/SinkState.js"
 import { VERSION } from "../version.js"
 import { auditCommand } from "./audit.js"
 import { blockedCommand } from "./blocked.js"
@@ -27,6 +28,7 @@ import { lintCommand } from "./lint.js"
 import { listCommand } from "./list.js"
 import { newCommand } from "./new.js"
 import { ruleCommand } from "./rule.js"
+import { sinksCommand } from "./sinks.js"
 import { usageCommand } from "./usage.js"
 
 const ssg = Command.make("ssg").pipe(
@@ -51,6 +53,7 @@ const ssg = Command.make("ssg").pipe(
     blockedCommand,
     usageCommand,
     projectionsCommand,
+    sinksCommand,
     demoCommand
   ])
 )
@@ -58,7 +61,12 @@ const ssg = Command.make("ssg").pipe(
 const cli = Command.run(ssg, { name: "ssg", version: VERSION })
 
 /** Every service the commands need, provided once at the edge. */
-export const MainLayer = Layer.mergeAll(RuleFiles.layer, Config.layer, Projections.layer.pipe(Layer.provideMerge(AuditLog.layer))).pipe(
+export const MainLayer = Layer.mergeAll(
+  RuleFiles.layer,
+  Config.layer,
+  SinkState.layer,
+  Projections.layer.pipe(Layer.provideMerge(AuditLog.layer))
+).pipe(
   Layer.provideMerge(Keys.layer),
   Layer.provideMerge(Paths.layer),
   Layer.provideMerge(NodeContext.layer)

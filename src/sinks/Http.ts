@@ -36,7 +36,7 @@ export const makeAgent = (sink: string, caFile: string | null, timeoutMs: number
 export const send = (
   agent: Agent,
   sink: string,
-  method: "GET" | "POST",
+  method: "GET" | "HEAD" | "POST",
   url: string,
   headers: Record<string, string>,
   body: Uint8Array | string | null,

@@ -141,8 +141,8 @@ export const parseSink = (file: string, index: number, table: unknown): SinkConf
         `${at(key)}: secrets are not read from config files; put it in an environment variable and name it in ${key}_env`
       )
     }
-    if (!(key in COMMON) && !(key in spec)) {
-      throw new ConfigProblem(`${at(key)}: unknown key for type ${type} (known: ${[...Object.keys(COMMON), ...Object.keys(spec)].join(", ")})`)
+    if (key !== "name" && key !== "type" && !(key in COMMON) && !(key in spec)) {
+      throw new ConfigProblem(`${at(key)}: unknown key for type ${type} (known: ${["name", "type", ...Object.keys(COMMON), ...Object.keys(spec)].join(", ")})`)
     }
   }
   const read = <A>(key: string, field: Field<A>): A => {

@@ -1,0 +1,26 @@
+import type { Sink } from "./Sink.js"
+import { SinkFailure } from "./Sink.js"
+import type { SinkConfig } from "./SinkConfig.js"
+import { makeHecSink } from "./SplunkHec.js"
+import { makeWebhookSink } from "./Webhook.js"
+
+/**
+ * The forwarder for a sink's type, built from its config and the environment (credentials); throws SinkFailure:
+ * `config` for a missing credential or unreadable CA file, `unsupported` for a type this build cannot forward to yet.
+ */
+export const makeSink = (config: SinkConfig, env: NodeJS.ProcessEnv): Sink => {
+  switch (config.type) {
+    case "splunk_hec":
+    case "cribl_http":
+      return makeHecSink(config, env)
+    case "webhook":
+      return makeWebhookSink(config, env)
+    case "kafka":
+    case "kafka_rest":
+    case "cloud":
+      throw new SinkFailure({
+        reason: "unsupported",
+        message: `sink ${config.name}: type ${config.type} is not supported by this build yet (its configuration is valid; nothing is sent and its cursor stays where it is)`
+      })
+  }
+}

@@ -1,0 +1,271 @@
+import { Duration, Effect, Either } from "effect"
+import { AuditLog } from "../pipeline/AuditLog.js"
+import type { AuditError } from "../pipeline/AuditLog.js"
+import { makeSink } from "./Forwarders.js"
+import { checkpointRecord, entryRecord, type ForwardRecord } from "./Record.js"
+import { type Sink, SinkFailure } from "./Sink.js"
+import type { SinkConfig } from "./SinkConfig.js"
+import { type Rejected, SinkState, type SinkStateError } from "./SinkState.js"
+
+/** How a sink's run ended: caught up (`--once`), paused (auth/config/unsupported) or still failing after retries. */
+export interface SinkOutcome {
+  readonly name: string
+  readonly state: "caught-up" | "paused" | "failing"
+  readonly message: string
+  readonly delivered: number
+  readonly deadLettered: number
+  readonly cursor: number
+}
+
+/** How `run` forwards: until caught up (`once`) or following the log; where progress lines go. */
+export interface RunOptions {
+  readonly once: boolean
+  readonly env: NodeJS.ProcessEnv
+  readonly report: (line: string) => Effect.Effect<void>
+}
+
+/**
+ * Forwards the log to every sink, one fiber each in this one process: each reads from its durable cursor, batches by
+ * events and bytes (waiting up to the flush interval for a full batch when following), sends, and advances its cursor
+ * only after the destination confirmed the batch (refused records go to the dead-letter table in the same transaction).
+ * Transient failures retry with capped, jittered exponential backoff (honouring Retry-After), probing a destination
+ * that stays down; auth and config failures pause the sink. A sink paused earlier is given a fresh attempt.
+ */
+export const runSinks = (configs: ReadonlyArray<SinkConfig>, options: RunOptions) =>
+  Effect.forEach(configs, (config) => runSink(config, options), { concurrency: "unbounded" })
+
+/**
+ * Sends dead letters of a sink again (as records, in order); returns the ids the destination now confirmed (they can be
+ * removed) and the ones it refused again.
+ */
+export const redeliver = (config: SinkConfig, records: ReadonlyArray<ForwardRecord>, env: NodeJS.ProcessEnv) =>
+  Effect.acquireUseRelease(
+    Effect.try({ try: () => makeSink(config, env), catch: asFailure }),
+    (sink) =>
+      Effect.gen(function* () {
+        const refused: Array<Rejected> = []
+        yield* deliverOnce(sink, records, (rs) => Effect.sync(() => void refused.push(...rs)))
+        return { confirmed: records.filter((r) => !refused.some((x) => x.record === r)), refused }
+      }),
+    (sink) => sink.close
+  )
+
+/** The destination's health and credential check (`ssg sinks test`). */
+export const probeSink = (config: SinkConfig, env: NodeJS.ProcessEnv) =>
+  Effect.acquireUseRelease(
+    Effect.try({ try: () => makeSink(config, env), catch: asFailure }),
+    (sink) => sink.probe,
+    (sink) => sink.close
+  )
+
+const POLL = Duration.millis(200)
+const MAX_BACKOFF_MS = 5_000
+const MAX_RETRY_AFTER_MS = 300_000
+const ONCE_MAX_FAILURES = 8
+
+const asFailure = (e: unknown): SinkFailure =>
+  e instanceof SinkFailure ? e : new SinkFailure({ reason: "config", message: e instanceof Error ? e.message : String(e) })
+
+/** Capped, jittered exponential backoff: 200 ms doubling to 5 s, times a random factor in [0.5, 1), Retry-After wins. */
+const backoffMs = (attempt: number, retryAfter: number | undefined): number => {
+  const base = Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.max(0, attempt - 1)) * (0.5 + Math.random() / 2)
+  return retryAfter === undefined ? base : Math.min(MAX_RETRY_AFTER_MS, Math.max(base, retryAfter))
+}
+
+interface Batch {
+  readonly records: ReadonlyArray<ForwardRecord>
+  readonly lastSeq: number
+  readonly checkpointSize: number
+  /** Whether the batch filled a limit (events or bytes), so it goes without waiting for the flush interval. */
+  readonly full: boolean
+}
+
+const nextBatch = (sink: Sink, cursor: number, checkpointSize: number) =>
+  Effect.gen(function* () {
+    const log = yield* AuditLog
+    const { config } = sink
+    const entries = yield* log.entries({ afterSeq: cursor, limit: config.batchEvents })
+    if (entries.length === 0) return null
+    const sql = yield* log.client
+    const last = entries[entries.length - 1]!.seq
+    const retained = yield* sql<{ size: number; root: Uint8Array; note: string }>`SELECT size, root, note FROM checkpoints
+      WHERE size > ${checkpointSize} AND size <= ${last} ORDER BY size`.pipe(Effect.orDie)
+    const head = yield* log.head
+    const notes = new Map(retained.map((c) => [c.size, c]))
+    if (head !== null && head.size <= last && head.size > checkpointSize) notes.set(head.size, head)
+    const records: Array<ForwardRecord> = []
+    let bytes = 0
+    let lastSeq = cursor
+    let cpSize = checkpointSize
+    let full = entries.length >= config.batchEvents
+    for (const entry of entries) {
+      const own: Array<ForwardRecord> = [entryRecord(entry, config.events === null || config.events.includes(entry.type))]
+      const note = notes.get(entry.seq)
+      if (note !== undefined) own.push(checkpointRecord(own[0]!.log_id, note.size, note.root, note.note))
+      const size = own.reduce((n, r) => n + sink.sizeOf(r), 0)
+      if (records.length > 0 && bytes + size > config.batchBytes) {
+        full = true
+        break
+      }
+      records.push(...own)
+      bytes += size
+      lastSeq = entry.seq
+      if (note !== undefined) cpSize = note.size
+    }
+    return { records, lastSeq, checkpointSize: cpSize, full } satisfies Batch
+  })
+
+type Delivery =
+  | { readonly _tag: "Delivered"; readonly refused: ReadonlyArray<Rejected> }
+  | { readonly _tag: "Stopped"; readonly failure: SinkFailure; readonly state: "paused" | "failing" }
+
+/**
+ * Sends records until each is confirmed or refused (refusals are handed to `onRefused` before the rest is sent again),
+ * halving the batch when the destination refuses it as a whole; fails on the first transient or pausing failure.
+ */
+const deliverOnce = <E, R>(
+  sink: Sink,
+  records: ReadonlyArray<ForwardRecord>,
+  onRefused: (refused: ReadonlyArray<Rejected>) => Effect.Effect<void, E, R>
+) =>
+  Effect.gen(function* () {
+    let pending = records
+    let limit = pending.length
+    while (pending.length > 0) {
+      const chunk = pending.slice(0, limit)
+      const sent = yield* Effect.either(sink.send(chunk))
+      if (Either.isLeft(sent)) {
+        if (sent.left.reason === "split" && chunk.length > 1) {
+          limit = Math.ceil(chunk.length / 2)
+          continue
+        }
+        return yield* sent.left
+      }
+      const result = sent.right
+      if (result.refused.length > 0) yield* onRefused(result.refused.map((r) => ({ record: chunk[r.index]!, reason: r.reason })))
+      if (result.refused.length === 0 && result.resend.length === chunk.length) {
+        return yield* new SinkFailure({ reason: "unavailable", message: `sink ${sink.config.name}: the destination confirmed nothing` })
+      }
+      pending = [...result.resend.map((i) => chunk[i]!), ...pending.slice(chunk.length)]
+    }
+  })
+
+const runSink = (config: SinkConfig, options: RunOptions) =>
+  Effect.gen(function* () {
+    const store = yield* SinkState
+    const name = config.name
+    const outcome = (state: SinkOutcome["state"], message: string, delivered: number, deadLettered: number) =>
+      Effect.map(store.get(name), (s): SinkOutcome => ({ name, state, message, delivered, deadLettered, cursor: s.cursor }))
+    const before = yield* store.get(name)
+    const built = yield* Effect.either(Effect.try({ try: () => makeSink(config, options.env), catch: asFailure }))
+    if (Either.isLeft(built)) {
+      yield* store.pause(name, built.left.message)
+      yield* options.report(`${built.left.message}; paused`)
+      return yield* outcome("paused", built.left.message, 0, 0)
+    }
+    const sink = built.right
+    if (before.paused) {
+      yield* options.report(`sink ${name}: resuming (it was paused: ${before.pausedReason ?? "no reason recorded"})`)
+      yield* store.pause(name, null)
+    }
+    return yield* forward(sink, options).pipe(
+      Effect.flatMap((r) => outcome(r.state, r.message, r.delivered, r.deadLettered)),
+      Effect.ensuring(sink.close)
+    )
+  })
+
+const forward = (sink: Sink, options: RunOptions) =>
+  Effect.gen(function* () {
+    const store = yield* SinkState
+    const name = sink.config.name
+    let delivered = 0
+    let deadLettered = 0
+    let waitingSince: number | null = null
+    while (true) {
+      const state = yield* store.get(name)
+      const batch = yield* nextBatch(sink, state.cursor, state.checkpointSize)
+      if (batch === null) {
+        if (options.once) return { state: "caught-up" as const, message: "caught up", delivered, deadLettered }
+        waitingSince = null
+        yield* Effect.sleep(POLL)
+        continue
+      }
+      if (!options.once && !batch.full) {
+        waitingSince ??= Date.now()
+        const left = sink.config.flushIntervalMs - (Date.now() - waitingSince)
+        if (left > 0) {
+          yield* Effect.sleep(Duration.millis(Math.min(left, 100)))
+          continue
+        }
+      }
+      waitingSince = null
+      const result = yield* deliverWithRetry(sink, batch.records, options)
+      if (result._tag === "Stopped") {
+        if (result.state === "paused") {
+          yield* store.pause(name, result.failure.message)
+          yield* options.report(`${result.failure.message}; paused (nothing is dropped: the cursor stays at ${state.cursor})`)
+        }
+        return { state: result.state, message: result.failure.message, delivered, deadLettered }
+      }
+      yield* store.confirm(name, {
+        cursor: batch.lastSeq,
+        checkpointSize: batch.checkpointSize,
+        delivered: batch.records.length - result.refused.length,
+        deadLetters: result.refused
+      })
+      delivered += batch.records.length - result.refused.length
+      deadLettered += result.refused.length
+      for (const r of result.refused) yield* options.report(`sink ${name}: dead-lettered ${r.record.id}: ${r.reason}`)
+    }
+  })
+
+const deliverWithRetry = (sink: Sink, records: ReadonlyArray<ForwardRecord>, options: RunOptions) =>
+  Effect.gen(function* () {
+    const store = yield* SinkState
+    const name = sink.config.name
+    let failures = 0
+    let pending = records
+    const refused: Array<Rejected> = []
+    while (true) {
+      const attempt = yield* Effect.either(
+        deliverOnce(sink, pending, (rs) =>
+          Effect.tap(store.deadLetter(name, rs), () => Effect.sync(() => void refused.push(...rs)))
+        )
+      )
+      if (Either.isRight(attempt)) {
+        return { _tag: "Delivered", refused } satisfies Delivery as Delivery
+      }
+      const failure = attempt.left
+      if (failure._tag !== "SinkFailure") return yield* failure
+      yield* store.failed(name, failure.message)
+      if (failure.reason === "auth" || failure.reason === "config" || failure.reason === "unsupported" || failure.reason === "split") {
+        return { _tag: "Stopped", failure, state: "paused" } satisfies Delivery as Delivery
+      }
+      failures++
+      if (options.once && failures >= ONCE_MAX_FAILURES) {
+        return { _tag: "Stopped", failure, state: "failing" } satisfies Delivery as Delivery
+      }
+      const wait = backoffMs(failures, failure.retryAfterMs)
+      yield* options.report(`${failure.message}; retrying in ${(wait / 1000).toFixed(1)} s`)
+      yield* Effect.sleep(Duration.millis(wait))
+      if (failures >= 2 && failure.reason !== "throttled") {
+        while (true) {
+          const probe = yield* Effect.either(sink.probe)
+          if (Either.isRight(probe)) break
+          failures++
+          yield* store.failed(name, probe.left.message)
+          if (probe.left.reason === "auth" || probe.left.reason === "config") {
+            return { _tag: "Stopped", failure: probe.left, state: "paused" } satisfies Delivery as Delivery
+          }
+          if (options.once && failures >= ONCE_MAX_FAILURES) {
+            return { _tag: "Stopped", failure: probe.left, state: "failing" } satisfies Delivery as Delivery
+          }
+          yield* Effect.sleep(Duration.millis(backoffMs(failures, probe.left.retryAfterMs)))
+        }
+      }
+      pending = records.filter((r) => !refused.some((x) => x.record === r))
+    }
+  })
+
+/** The errors a run can end with besides its outcomes. */
+export type RunError = AuditError | SinkStateError
