@@ -158,14 +158,16 @@ const dlqCommand = Command.make(
       ["retry", "retry"],
       ["drop", "drop"]
     ] as const).pipe(Args.withDefault("list" as const)),
-    id: Options.integer("id").pipe(Options.withDescription("only this dead letter (repeatable; default: all)"), Options.repeated),
+    id: Options.text("id").pipe(Options.withDescription("only this dead letter (repeatable; default: all)"), Options.repeated),
     json: jsonOption
   },
   ({ action, id, json, name }) =>
     Effect.gen(function* () {
       const sink = yield* sinkNamed(name)
+      const bad = id.find((i) => !/^\d+$/.test(i))
+      if (bad !== undefined) return yield* new UsageError({ message: `--id: "${bad}" is not a dead letter id (see \`ssg sinks dlq ${name} list\`)` })
       const store = yield* SinkState
-      const letters = yield* store.deadLetters(name, id.length > 0 ? id : undefined)
+      const letters = yield* store.deadLetters(name, id.length > 0 ? id.map(Number) : undefined)
       if (action === "list") {
         if (json) {
           return yield* Console.log(

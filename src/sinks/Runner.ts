@@ -254,6 +254,7 @@ const deliverWithRetry = (sink: Sink, records: ReadonlyArray<ForwardRecord>, opt
           if (Either.isRight(probe)) break
           failures++
           yield* store.failed(name, probe.left.message)
+          yield* options.report(`probe: ${probe.left.message}`)
           if (probe.left.reason === "auth" || probe.left.reason === "config") {
             return { _tag: "Stopped", failure: probe.left, state: "paused" } satisfies Delivery as Delivery
           }

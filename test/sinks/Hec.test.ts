@@ -1,0 +1,273 @@
+import { spawn } from "node:child_process"
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+import type { ForwardRecord } from "../../src/sinks/Record.js"
+import { BIN, useCliSandbox } from "../support/cli.js"
+import { type HecServer, startHecServer } from "../support/HecServer.js"
+import { appendTestEvents, asJsonLines, entrySeqs, recordsOf, ssgEnv } from "../support/sinks.js"
+
+const sb = useCliSandbox("ssg-sinks-hec")
+const TOKEN = "11111111-2222-3333-4444-555555555555"
+const ENV = { SPLUNK_HEC_TOKEN: TOKEN }
+
+let servers: Array<HecServer> = []
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()))
+  servers = []
+})
+
+const hec = async (options: Partial<Parameters<typeof startHecServer>[0]> = {}) => {
+  const server = await startHecServer({ tokens: { [TOKEN]: { indexes: ["ssg"] } }, ...options })
+  servers.push(server)
+  return server
+}
+
+const configure = (url: string, extra = "") =>
+  sb.write(
+    ".sigmashake/config.toml",
+    `[[sinks]]\nname = "splunk"\ntype = "splunk_hec"\nurl = "${url}"\ntoken_env = "SPLUNK_HEC_TOKEN"\nindex = "ssg"\nbatch_events = 20\n${extra}`
+  )
+
+const ssg = (env: Record<string, string>, ...args: Array<string>) => ssgEnv(sb.cwd, sb.home, env, ...args)
+
+const runOnce = async (env: Record<string, string> = ENV) => {
+  const r = await ssg(env, "sinks", "run", "--once")
+  for (const text of [r.stdout, r.stderr]) expect(text).not.toContain(TOKEN)
+  return r
+}
+
+const statusOf = async () => {
+  const r = await ssg(ENV, "sinks", "status", "--json")
+  expect(r.code).toBe(0)
+  return (JSON.parse(r.stdout) as Array<Record<string, unknown>>)[0]!
+}
+
+const verifyStream = async (lines: string, ...flags: Array<string>) => {
+  const file = sb.write("export.jsonl", lines)
+  const r = await ssg({}, "audit", "verify-stream", file, "--json", ...flags)
+  return { code: r.code, stderr: r.stderr, report: JSON.parse(r.stdout) as Record<string, unknown> }
+}
+
+const delivered = (server: HecServer): Array<ForwardRecord> => recordsOf(server.events.map((e) => e.envelope))
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
+
+describe("ssg sinks run --once to Splunk HEC", () => {
+  it("delivers every entry and checkpoint in HEC envelopes (gzip, token, channel); the export verifies", async () => {
+    const server = await hec()
+    configure(server.url)
+    await appendTestEvents(sb.home, 60)
+    const r = await runOnce()
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("splunk: caught up at #60")
+    const records = delivered(server)
+    expect(entrySeqs(records)).toEqual(range(1, 60))
+    expect(records.filter((x) => x.kind === "ssg.entry")).toHaveLength(60)
+    expect(records.filter((x) => x.kind === "ssg.checkpoint").map((x) => (x.kind === "ssg.checkpoint" ? x.size : 0))).toEqual([25, 60])
+    const first = server.events[0]!.envelope
+    expect(first).toMatchObject({ index: "ssg", source: "ssg", sourcetype: "ssg:audit", fields: { ssg_seq: "1", ssg_kind: "ssg.entry" } })
+    expect(typeof first["time"]).toBe("number")
+    const posts = server.requests.filter((q) => q.path === "/services/collector/event")
+    expect(posts).toHaveLength(3)
+    for (const q of posts) {
+      expect(q.headers["authorization"]).toBe(`Splunk ${TOKEN}`)
+      expect(q.headers["content-encoding"]).toBe("gzip")
+      expect(q.headers["x-splunk-request-channel"]).toMatch(/^[0-9a-f-]{36}$/)
+    }
+    const status = await statusOf()
+    expect(status).toMatchObject({ cursor: 60, lag: 0, paused: false, dead_letters: 0, delivered: 62, last_error: null })
+
+    const lines = asJsonLines(server.events.map((e) => e.envelope))
+    const valid = await verifyStream(lines)
+    expect(valid.report).toMatchObject({ valid: true, length: 60, checkpoints_verified: 2 })
+    expect(valid.code).toBe(0)
+
+    const altered = lines.replace('"decision":"allow"', '"decision":"block"')
+    const bad = await verifyStream(altered)
+    expect(bad.code).toBe(1)
+    expect(bad.report).toMatchObject({ valid: false, class: "payload-mismatch", first_broken: 2 })
+
+    const missing = lines.split("\n").filter((l) => !l.includes('"ssg_kind":"ssg.entry","ssg_seq":"7"')).join("\n")
+    const gap = await verifyStream(missing)
+    expect(gap.code).toBe(1)
+    expect(gap.report).toMatchObject({ valid: false, class: "missing-entry", first_broken: 7 })
+
+    const unsigned = lines.split("\n").filter((l) => !l.includes('"ssg_kind":"ssg.checkpoint","ssg_seq":"60"')).join("\n")
+    const tail = await verifyStream(unsigned)
+    expect(tail.report).toMatchObject({ valid: false, class: "unsigned-entries", first_broken: 26 })
+
+    const text = await ssg({}, "audit", "verify-stream", sb.write("e2.jsonl", lines))
+    expect(text.stdout).toContain("Chain integrity: VALID ✓")
+  })
+
+  it("sends filtered-out event types as hash-only stubs, so the stream still verifies", async () => {
+    const server = await hec()
+    configure(server.url, 'events = ["v1.RuleChanged"]\n')
+    await appendTestEvents(sb.home, 30)
+    expect((await runOnce()).code).toBe(0)
+    const entries = delivered(server).flatMap((r) => (r.kind === "ssg.entry" ? [r] : []))
+    expect(entries.filter((e) => e.entry !== undefined).map((e) => e.type)).toEqual(["v1.RuleChanged", "v1.RuleChanged", "v1.RuleChanged"])
+    expect(entries.filter((e) => e.entry === undefined)).toHaveLength(27)
+    expect((await verifyStream(asJsonLines(server.events.map((e) => e.envelope)))).report).toMatchObject({ valid: true, length: 30 })
+  })
+
+  it("retries 503 busy (Retry-After), 500, 429, resets and a stalled answer until every entry is delivered", async () => {
+    const server = await hec()
+    configure(server.url, "timeout_ms = 500\n")
+    await appendTestEvents(sb.home, 45)
+    server.fault(
+      { kind: "reset-after-body" },
+      { kind: "busy", retryAfter: "1" },
+      { kind: "status", status: 500, code: 8, text: "Internal server error" },
+      { kind: "status", status: 429 },
+      { kind: "reset-before-body" },
+      { kind: "stall" }
+    )
+    const r = await runOnce()
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain("HEC is busy: HTTP 503 code 9")
+    expect(r.stderr).toContain("within 500 ms")
+    const faults = server.requests.map((q) => String(q.status)).filter((s) => s !== "200" && s !== "400")
+    expect(faults.sort()).toEqual(["429", "500", "503", "reset", "reset", "stall"])
+    const records = delivered(server)
+    expect(entrySeqs(records)).toEqual(range(1, 45))
+    const duplicates = records.filter((x) => x.kind === "ssg.entry").length - 45
+    expect(duplicates).toBeGreaterThan(0)
+    expect(duplicates).toBeLessThanOrEqual(20)
+    expect((await verifyStream(asJsonLines(server.events.map((e) => e.envelope)))).report).toMatchObject({ valid: true, length: 45 })
+  })
+
+  it("waits for indexer acknowledgement when ack = true", async () => {
+    const server = await hec({ tokens: { [TOKEN]: { useAck: true } }, ackDelayMs: 300 })
+    configure(server.url, "ack = true\n")
+    await appendTestEvents(sb.home, 25)
+    expect((await runOnce()).code).toBe(0)
+    expect(entrySeqs(delivered(server))).toEqual(range(1, 25))
+    expect(server.requests.some((q) => q.path === "/services/collector/ack" && q.status === 200)).toBe(true)
+  })
+
+  it("pauses on a refused token (no retry storm, nothing dropped), says so in status, resumes with the right token", async () => {
+    const server = await hec()
+    configure(server.url)
+    await appendTestEvents(sb.home, 10)
+    const wrong = "99999999-2222-3333-4444-555555555555"
+    const r = await runOnce({ SPLUNK_HEC_TOKEN: wrong })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain("splunk: paused at #0")
+    expect(`${r.stdout}${r.stderr}`).not.toContain(wrong)
+    expect(server.requests.filter((q) => q.path === "/services/collector/event")).toHaveLength(1)
+    const status = await statusOf()
+    expect(status).toMatchObject({ paused: true, cursor: 0, lag: 10 })
+    expect(String(status["paused_reason"])).toContain('HEC refused the token: HTTP 403 code 4 "Invalid token"')
+    const text = await ssg(ENV, "sinks", "status")
+    expect(text.stdout).toContain("splunk (splunk_hec) PAUSED")
+    const sinksDb = await ssg(ENV, "sinks", "status", "--json")
+    expect(sinksDb.stdout).not.toContain(wrong)
+
+    const again = await runOnce()
+    expect(again.code).toBe(0)
+    expect(again.stderr).toContain("sink splunk: resuming (it was paused")
+    expect(entrySeqs(delivered(server))).toEqual(range(1, 10))
+    expect(await statusOf()).toMatchObject({ paused: false, cursor: 10 })
+  })
+
+  it("dead-letters a poison event and delivers the rest; dlq retry re-sends, dlq drop removes", async () => {
+    const server = await hec()
+    configure(server.url)
+    await appendTestEvents(sb.home, 30)
+    const poison = new Set([7, 8])
+    server.setPoison((event) => typeof event === "object" && event !== null && poison.has((event as { seq?: number }).seq ?? -1))
+    const r = await runOnce()
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain("dead-lettered")
+    expect(entrySeqs(delivered(server))).toEqual(range(1, 30).filter((s) => !poison.has(s)))
+    expect(await statusOf()).toMatchObject({ cursor: 30, dead_letters: 2 })
+    const list = await ssg(ENV, "sinks", "dlq", "splunk", "list", "--json")
+    const letters = JSON.parse(list.stdout) as Array<{ id: number; seq: number; reason: string }>
+    expect(letters.map((l) => l.seq)).toEqual([7, 8])
+    expect(letters[0]!.reason).toContain('HTTP 400 code 6 "Invalid data format"')
+
+    const still = await ssg(ENV, "sinks", "dlq", "splunk", "retry")
+    expect(still.code).toBe(1)
+    expect(still.stdout).toContain("0 delivered, 2 refused again (kept)")
+
+    poison.clear()
+    const retried = await ssg(ENV, "sinks", "dlq", "splunk", "retry", "--id", String(letters[0]!.id))
+    expect(retried.code).toBe(0)
+    expect(retried.stdout).toContain("1 delivered, 0 refused again")
+    expect(entrySeqs(delivered(server))).toEqual(range(1, 30).filter((s) => s !== 8))
+    const dropped = await ssg(ENV, "sinks", "dlq", "splunk", "drop")
+    expect(dropped.stdout).toContain("dropped 1 dead letter")
+    expect(await statusOf()).toMatchObject({ dead_letters: 0 })
+  })
+
+  it("replay --from moves the cursor back and sends those entries again", async () => {
+    const server = await hec()
+    configure(server.url)
+    await appendTestEvents(sb.home, 30)
+    expect((await runOnce()).code).toBe(0)
+    const before = server.events.length
+    const replay = await ssg(ENV, "sinks", "replay", "splunk", "--from", "21")
+    expect(replay.stdout).toContain("cursor moved from #30 to #20")
+    expect((await runOnce()).code).toBe(0)
+    expect(entrySeqs(recordsOf(server.events.slice(before).map((e) => e.envelope)))).toEqual(range(21, 30))
+  })
+
+  it("sinks test reports health and token checks", async () => {
+    const server = await hec()
+    configure(server.url)
+    const ok = await ssg(ENV, "sinks", "test", "splunk")
+    expect(ok.stdout).toContain("splunk: ok: HEC is healthy; token accepted")
+    expect(ok.code).toBe(0)
+    server.setHealthy(false)
+    const down = await ssg(ENV, "sinks", "test", "splunk")
+    expect(down.code).toBe(1)
+    expect(down.stderr).toContain("HEC is unhealthy: HTTP 503 code 18")
+    server.setHealthy(true)
+    const bad = await ssg({ SPLUNK_HEC_TOKEN: "nope-nope" }, "sinks", "test", "splunk")
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toContain("code 4")
+    expect(bad.stderr).not.toContain("nope-nope")
+  })
+})
+
+describe("ssg sinks run (following the log)", () => {
+  it("keeps up with writers while HEC is down and delivers everything once it is back", async () => {
+    const probe = await hec()
+    const port = Number(new URL(probe.url).port)
+    await probe.close()
+    servers = []
+    configure(`http://127.0.0.1:${port}`, "flush_interval_ms = 50\n")
+    await appendTestEvents(sb.home, 20)
+    const child = spawn(process.execPath, [BIN, "sinks", "run"], {
+      cwd: sb.cwd,
+      env: { ...process.env, SSG_HOME: sb.home, ...ENV },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    try {
+      await appendTestEvents(sb.home, 300, 10, 20)
+      await until(() => stderr.includes("cannot reach"))
+      const server = await hec({ port })
+      await appendTestEvents(sb.home, 30, 10, 320)
+      await until(() => entrySeqs(delivered(server)).length === 350 && delivered(server).some((r) => r.kind === "ssg.checkpoint" && r.size === 350))
+      expect(entrySeqs(delivered(server))).toEqual(range(1, 350))
+      const file = join(sb.cwd, "follow.jsonl")
+      writeFileSync(file, asJsonLines(server.events.map((e) => e.envelope)))
+      const verified = await ssg({}, "audit", "verify-stream", file, "--json")
+      expect(JSON.parse(verified.stdout)).toMatchObject({ valid: true, length: 350 })
+    } finally {
+      child.kill("SIGTERM")
+      await new Promise((resolve) => child.on("close", resolve))
+    }
+    expect(stderr).not.toContain(TOKEN)
+  })
+})
+
+const until = async (condition: () => boolean): Promise<void> => {
+  for (let i = 0; i < 600 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+  expect(condition()).toBe(true)
+}

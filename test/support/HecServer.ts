@@ -1,0 +1,358 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo, Socket } from "node:net"
+import { createGunzip } from "node:zlib"
+
+/** A HEC token the server knows: indexer acknowledgement on/off, disabled, allowed indexes (none = any). */
+export interface HecToken {
+  readonly useAck?: boolean
+  readonly disabled?: boolean
+  readonly indexes?: ReadonlyArray<string>
+}
+
+/** How the server behaves; every field has Splunk's default. */
+export interface HecServerOptions {
+  readonly tokens: Readonly<Record<string, HecToken>>
+  /** Cap on the decompressed body (413 above it). */
+  readonly maxBodyBytes?: number
+  /** Acks turn true only this long after the event request (ms). */
+  readonly ackDelayMs?: number
+  /** Acks never turn true. */
+  readonly neverAck?: boolean
+  /** Pending acks per channel before 503 code 9. */
+  readonly maxPendingAcks?: number
+  /** Port to listen on (default: any free port). */
+  readonly port?: number
+}
+
+/** A fault for the next matching request to an event endpoint. */
+export type HecFault =
+  | { readonly kind: "busy"; readonly retryAfter?: string }
+  | { readonly kind: "status"; readonly status: number; readonly code?: number; readonly text?: string }
+  | { readonly kind: "stall" }
+  | { readonly kind: "reset-before-body" }
+  | { readonly kind: "reset-after-body" }
+
+/** An event the server accepted: its request number, channel and the parsed envelope. */
+export interface AcceptedEvent {
+  readonly request: number
+  readonly channel: string | null
+  readonly envelope: Record<string, unknown>
+}
+
+/** One request the server saw: its path, status and headers (authorization included, for assertions). */
+export interface SeenRequest {
+  readonly request: number
+  readonly method: string
+  readonly path: string
+  readonly status: number | "reset" | "stall"
+  readonly headers: IncomingMessage["headers"]
+}
+
+/** A running HEC test server on 127.0.0.1. */
+export interface HecServer {
+  readonly url: string
+  readonly events: Array<AcceptedEvent>
+  readonly requests: Array<SeenRequest>
+  /** Queues faults, each used by one event request, in order. */
+  readonly fault: (...faults: ReadonlyArray<HecFault>) => void
+  /** Makes `/health` answer 503 code 18 (false) or 200 code 17 (true). */
+  readonly setHealthy: (healthy: boolean) => void
+  /** Marks events invalid: any envelope whose `event` satisfies `poison` is refused with code 6 at its index. */
+  readonly setPoison: (poison: ((event: unknown) => boolean) | null) => void
+  readonly close: () => Promise<void>
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * Starts a Splunk HEC emulation following the protocol (reference §1.8): `/services/collector[/event][/1.0]`, `/raw`,
+ * `/health`, `/ack`; `Splunk <token>` (or Basic) auth with codes 1-4; gzip only (415 otherwise) with a decompressed
+ * cap (413); concatenated JSON objects validated one by one (codes 6, 7, 12, 13, 15 with `invalid-event-number`; the
+ * objects before the bad one are kept, as Splunk does); empty body code 5; channel GUID rules (10, 11); per-channel
+ * ackIds from 0 answered true once then forgotten; and scripted faults.
+ */
+export const startHecServer = async (options: HecServerOptions): Promise<HecServer> => {
+  const events: Array<AcceptedEvent> = []
+  const requests: Array<SeenRequest> = []
+  const faults: Array<HecFault> = []
+  const sockets = new Set<Socket>()
+  const channels = new Map<string, { next: number; pending: Map<number, number> }>()
+  let healthy = true
+  let poison: ((event: unknown) => boolean) | null = null
+  let counter = 0
+  const maxBody = options.maxBodyBytes ?? 10_000_000
+
+  const reply = (res: ServerResponse, seen: SeenRequest, status: number, body: Record<string, unknown> | null, headers: Record<string, string> = {}) => {
+    requests.push({ ...seen, status })
+    const text = body === null ? "" : JSON.stringify(body)
+    res.writeHead(status, { "content-type": "application/json", ...headers }).end(text)
+  }
+
+  const authenticate = (req: IncomingMessage): { ok: true; token: HecToken } | { ok: false; status: number; code: number; text: string } => {
+    const header = req.headers["authorization"]
+    if (header === undefined || header === "") return { ok: false, status: 401, code: 2, text: "Token is required" }
+    let token: string | null = null
+    const splunk = /^Splunk (.+)$/.exec(header)
+    const basic = /^Basic (.+)$/.exec(header)
+    if (splunk !== null) token = splunk[1]!.trim()
+    else if (basic !== null) {
+      const decoded = Buffer.from(basic[1]!, "base64").toString("utf8")
+      token = decoded.includes(":") ? decoded.slice(decoded.indexOf(":") + 1) : null
+    }
+    if (token === null) return { ok: false, status: 401, code: 3, text: "Invalid authorization" }
+    const known = options.tokens[token]
+    if (known === undefined) return { ok: false, status: 403, code: 4, text: "Invalid token" }
+    if (known.disabled === true) return { ok: false, status: 403, code: 1, text: "Token disabled" }
+    return { ok: true, token: known }
+  }
+
+  const readBody = (req: IncomingMessage): Promise<Buffer | "too-large" | "bad-encoding"> =>
+    new Promise((resolve, reject) => {
+      const encoding = (req.headers["content-encoding"] ?? "identity").toLowerCase()
+      if (encoding !== "gzip" && encoding !== "identity") {
+        req.resume()
+        req.on("end", () => resolve("bad-encoding"))
+        return
+      }
+      const chunks: Array<Buffer> = []
+      let size = 0
+      const source = encoding === "gzip" ? req.pipe(createGunzip()) : req
+      source.on("data", (chunk: Buffer) => {
+        size += chunk.length
+        if (size <= maxBody) chunks.push(chunk)
+      })
+      source.on("end", () => resolve(size > maxBody ? "too-large" : Buffer.concat(chunks)))
+      source.on("error", reject)
+    })
+
+  const channelOf = (req: IncomingMessage, url: URL): string | null =>
+    (req.headers["x-splunk-request-channel"] as string | undefined) ?? url.searchParams.get("channel")
+
+  const handleEvents = async (req: IncomingMessage, res: ServerResponse, url: URL, seen: SeenRequest, raw: boolean) => {
+    const fault = faults.shift()
+    if (fault?.kind === "reset-before-body") {
+      requests.push({ ...seen, status: "reset" })
+      req.socket.destroy()
+      return
+    }
+    if (fault?.kind === "stall") {
+      requests.push({ ...seen, status: "stall" })
+      req.resume()
+      return
+    }
+    if (fault?.kind === "busy") {
+      req.resume()
+      return reply(res, seen, 503, { text: "Server is busy", code: 9 }, fault.retryAfter !== undefined ? { "retry-after": fault.retryAfter } : {})
+    }
+    if (fault?.kind === "status") {
+      req.resume()
+      return reply(res, seen, fault.status, fault.code !== undefined ? { text: fault.text ?? "", code: fault.code } : null)
+    }
+    const auth = authenticate(req)
+    if (!auth.ok) {
+      req.resume()
+      return reply(res, seen, auth.status, { text: auth.text, code: auth.code })
+    }
+    const channel = channelOf(req, url)
+    if (channel === null && (raw || auth.token.useAck === true)) {
+      req.resume()
+      return reply(res, seen, 400, { text: "Data channel is missing", code: 10 })
+    }
+    if (channel !== null && !GUID.test(channel)) {
+      req.resume()
+      return reply(res, seen, 400, { text: "Invalid data channel", code: 11 })
+    }
+    const body = await readBody(req)
+    if (body === "bad-encoding") return reply(res, seen, 415, null)
+    if (body === "too-large") return reply(res, seen, 413, { text: "Content length exceeds limit", code: 27 })
+    const text = body.toString("utf8")
+    if (text.trim() === "" && fault?.kind === "reset-after-body") {
+      requests.push({ ...seen, status: "reset" })
+      req.socket.destroy()
+      return
+    }
+    if (text.trim() === "") return reply(res, seen, 400, { text: "No data", code: 5 })
+    const envelopes: Array<Record<string, unknown>> = []
+    let failure: { code: number; text: string; index: number } | null = null
+    if (raw) {
+      for (const line of text.split("\n")) if (line.trim() !== "") envelopes.push({ event: line, ...Object.fromEntries(url.searchParams) })
+    } else {
+      const objects = splitObjects(text)
+      for (let i = 0; i < objects.length && failure === null; i++) {
+        const problem = validate(objects[i]!, auth.token, poison)
+        if (problem !== null) failure = { ...problem, index: i }
+        else envelopes.push(JSON.parse(objects[i]!) as Record<string, unknown>)
+      }
+    }
+    const request = ++counter
+    const ackState = channel === null ? null : channels.get(channel) ?? { next: 0, pending: new Map<number, number>() }
+    if (ackState !== null && channel !== null) channels.set(channel, ackState)
+    if (auth.token.useAck === true && ackState !== null && ackState.pending.size >= (options.maxPendingAcks ?? 1_000_000)) {
+      return reply(res, seen, 503, { text: "Server is busy", code: 9 })
+    }
+    for (const envelope of envelopes) events.push({ request, channel, envelope })
+    if (fault?.kind === "reset-after-body") {
+      requests.push({ ...seen, status: "reset" })
+      req.socket.destroy()
+      return
+    }
+    if (failure !== null) {
+      return reply(res, seen, 400, { text: failure.text, code: failure.code, "invalid-event-number": failure.index })
+    }
+    if (auth.token.useAck === true && ackState !== null) {
+      const ackId = ackState.next++
+      ackState.pending.set(ackId, Date.now() + (options.ackDelayMs ?? 0))
+      return reply(res, seen, 200, { text: "Success", code: 0, ackId })
+    }
+    return reply(res, seen, 200, { text: "Success", code: 0 })
+  }
+
+  const handleAck = async (req: IncomingMessage, res: ServerResponse, url: URL, seen: SeenRequest) => {
+    const auth = authenticate(req)
+    if (!auth.ok) {
+      req.resume()
+      return reply(res, seen, auth.status, { text: auth.text, code: auth.code })
+    }
+    if (auth.token.useAck !== true) {
+      req.resume()
+      return reply(res, seen, 400, { text: "ACK is disabled", code: 14 })
+    }
+    const channel = channelOf(req, url)
+    if (channel === null) {
+      req.resume()
+      return reply(res, seen, 400, { text: "Data channel is missing", code: 10 })
+    }
+    const body = await readBody(req)
+    if (typeof body === "string") return reply(res, seen, 400, { text: "Invalid data format", code: 6 })
+    let ids: Array<number>
+    try {
+      ids = (JSON.parse(body.toString("utf8")) as { acks: Array<number> }).acks
+      if (!Array.isArray(ids)) throw new Error("acks")
+    } catch {
+      return reply(res, seen, 400, { text: "Invalid data format", code: 6 })
+    }
+    const state = channels.get(channel)
+    const acks: Record<string, boolean> = {}
+    for (const id of ids) {
+      const due = state?.pending.get(id)
+      const done = due !== undefined && options.neverAck !== true && Date.now() >= due
+      acks[String(id)] = done
+      if (done) state!.pending.delete(id)
+    }
+    return reply(res, seen, 200, { acks })
+  }
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1")
+    const seen: SeenRequest = { request: requests.length + 1, method: req.method ?? "", path: url.pathname, status: 0, headers: req.headers }
+    const path = url.pathname.replace(/\/1\.0$/, "")
+    const run = async () => {
+      if (path === "/services/collector/health" && req.method === "GET") {
+        return healthy
+          ? reply(res, seen, 200, { text: "HEC is healthy", code: 17 })
+          : reply(res, seen, 503, { text: "HEC is unhealthy, queues are full", code: 18 })
+      }
+      if (req.method !== "POST") return reply(res, seen, 404, { text: "The requested URL was not found on this server.", code: 404 })
+      if (path === "/services/collector" || path === "/services/collector/event") return handleEvents(req, res, url, seen, false)
+      if (path === "/services/collector/raw") return handleEvents(req, res, url, seen, true)
+      if (path === "/services/collector/ack") return handleAck(req, res, url, seen)
+      req.resume()
+      return reply(res, seen, 404, { text: "The requested URL was not found on this server.", code: 404 })
+    }
+    run().catch(() => req.socket.destroy())
+  })
+  server.on("connection", (socket) => {
+    sockets.add(socket)
+    socket.on("close", () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    events,
+    requests,
+    fault: (...more) => void faults.push(...more),
+    setHealthy: (value) => void (healthy = value),
+    setPoison: (value) => void (poison = value),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      })
+  }
+}
+
+/** Splits concatenated JSON values (whitespace between them optional) into their texts; a stray tail is one more text. */
+export const splitObjects = (text: string): Array<string> => {
+  const out: Array<string> = []
+  let depth = 0
+  let start = -1
+  let inString = false
+  let escaped = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (inString) {
+      if (escaped) escaped = false
+      else if (c === "\\") escaped = true
+      else if (c === '"') inString = false
+      continue
+    }
+    if (start === -1) {
+      if (/\s/.test(c)) continue
+      start = i
+    }
+    if (c === '"') inString = true
+    else if (c === "{" || c === "[") depth++
+    else if (c === "}" || c === "]") {
+      depth--
+      if (depth === 0) {
+        out.push(text.slice(start, i + 1))
+        start = -1
+      }
+    } else if (depth === 0) {
+      let end = i
+      while (end < text.length && !/[\s{[]/.test(text[end]!)) end++
+      out.push(text.slice(start, end))
+      start = -1
+      i = end - 1
+    }
+  }
+  if (start !== -1) out.push(text.slice(start))
+  return out
+}
+
+const validate = (
+  text: string,
+  token: HecToken,
+  poison: ((event: unknown) => boolean) | null
+): { code: number; text: string } | null => {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return { code: 6, text: "Invalid data format" }
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return { code: 6, text: "Invalid data format" }
+  const envelope = value as Record<string, unknown>
+  if (!("event" in envelope)) return { code: 12, text: "Event field is required" }
+  if (envelope["event"] === null || envelope["event"] === "") return { code: 13, text: "Event field cannot be blank" }
+  const time = envelope["time"]
+  if (time !== undefined && (typeof time === "number" ? time < 0 : typeof time !== "string" || Number.isNaN(Number(time)))) {
+    return { code: 6, text: "Invalid data format" }
+  }
+  const fields = envelope["fields"]
+  if (fields !== undefined) {
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) return { code: 15, text: "Error in handling indexed fields" }
+    for (const v of Object.values(fields)) {
+      if (typeof v === "object" && v !== null && !(Array.isArray(v) && v.every((x) => typeof x !== "object" || x === null))) {
+        return { code: 15, text: "Error in handling indexed fields" }
+      }
+    }
+  }
+  const index = envelope["index"]
+  if (index !== undefined && token.indexes !== undefined && !token.indexes.includes(String(index))) {
+    return { code: 7, text: "Incorrect index" }
+  }
+  if (poison !== null && poison(envelope["event"])) return { code: 6, text: "Invalid data format" }
+  return null
+}

@@ -1,0 +1,91 @@
+import { createHmac, timingSafeEqual } from "node:crypto"
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http"
+import type { AddressInfo, Socket } from "node:net"
+
+/** Reference tolerance of Standard Webhooks: 5 minutes either way. */
+export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60
+
+/**
+ * Verifies a Standard Webhooks delivery as the reference library does: `whsec_` base64 key, signed content
+ * `id.timestamp.body`, any `v1,<base64>` in the space-separated signature list, constant-time compare, timestamp within
+ * the tolerance. Returns null when valid, else the reason.
+ */
+export const verifyWebhook = (secret: string, headers: IncomingHttpHeaders | Record<string, string>, body: Buffer | string, nowSeconds: number): string | null => {
+  const id = headers["webhook-id"]
+  const timestamp = headers["webhook-timestamp"]
+  const signatures = headers["webhook-signature"]
+  if (typeof id !== "string" || typeof timestamp !== "string" || typeof signatures !== "string") return "missing required headers"
+  const ts = Number(timestamp)
+  if (!/^\d+$/.test(timestamp)) return "invalid timestamp"
+  if (nowSeconds - ts > WEBHOOK_TOLERANCE_SECONDS) return "message timestamp too old"
+  if (ts > nowSeconds + WEBHOOK_TOLERANCE_SECONDS) return "message timestamp too new"
+  const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64")
+  const expected = createHmac("sha256", key).update(`${id}.${timestamp}.`).update(body).digest()
+  for (const signature of signatures.split(" ")) {
+    const [version, value] = signature.split(",")
+    if (version !== "v1" || value === undefined) continue
+    const given = Buffer.from(value, "base64")
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return null
+  }
+  return "no matching signature"
+}
+
+/** One delivery the receiver accepted. */
+export interface WebhookDelivery {
+  readonly id: string
+  readonly body: string
+  readonly payload: { readonly type: string; readonly data: { readonly records: ReadonlyArray<Record<string, unknown>> } }
+}
+
+/** A running webhook receiver on 127.0.0.1 that verifies every signature (401 when invalid). */
+export interface WebhookReceiver {
+  readonly url: string
+  readonly deliveries: Array<WebhookDelivery>
+  /** Statuses answered to the next deliveries, in order (before verification). */
+  readonly respondWith: (...statuses: ReadonlyArray<number>) => void
+  /** Deliveries refused for a bad signature. */
+  readonly rejected: Array<string>
+  readonly close: () => Promise<void>
+}
+
+/** Starts a Standard Webhooks receiver with `secret`. */
+export const startWebhookReceiver = async (secret: string): Promise<WebhookReceiver> => {
+  const deliveries: Array<WebhookDelivery> = []
+  const rejected: Array<string> = []
+  const statuses: Array<number> = []
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((req, res) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (c: Buffer) => chunks.push(c))
+    req.on("end", () => {
+      if (req.method === "HEAD") return void res.writeHead(204).end()
+      const scripted = statuses.shift()
+      if (scripted !== undefined) return void res.writeHead(scripted, { "retry-after": "0" }).end()
+      const body = Buffer.concat(chunks)
+      const problem = verifyWebhook(secret, req.headers, body, Math.floor(Date.now() / 1000))
+      if (problem !== null) {
+        rejected.push(problem)
+        return void res.writeHead(401).end(problem)
+      }
+      deliveries.push({ id: String(req.headers["webhook-id"]), body: body.toString("utf8"), payload: JSON.parse(body.toString("utf8")) })
+      res.writeHead(204).end()
+    })
+  })
+  server.on("connection", (socket) => {
+    sockets.add(socket)
+    socket.on("close", () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}/hooks/ssg`,
+    deliveries,
+    rejected,
+    respondWith: (...more) => void statuses.push(...more),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      })
+  }
+}
