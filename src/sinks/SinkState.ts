@@ -112,7 +112,6 @@ interface StateRow {
   readonly last_error: string | null
   readonly paused: number
   readonly paused_reason: string | null
-  readonly dead_letters: number
 }
 
 /** The SinkState service; `sinks.db` opens (WAL, synchronous=FULL) on first use. */
@@ -153,14 +152,9 @@ export const layer = Layer.scoped(
 
     const get = (name: string) =>
       run((db) => {
-        const row = db
-          .prepare<[string, string], StateRow>(
-            `SELECT s.*, (SELECT COUNT(*) FROM dead_letters d WHERE d.sink = ?) AS dead_letters
-             FROM sink_state s WHERE s.name = ?`
-          )
-          .get(name, name)
+        const row = db.prepare<[string], StateRow>("SELECT * FROM sink_state WHERE name = ?").get(name)
         const count = db.prepare<[string], number>("SELECT COUNT(*) FROM dead_letters WHERE sink = ?").pluck().get(name) ?? 0
-        return row === undefined ? fresh(name, count) : statusOf(row)
+        return row === undefined ? fresh(name, count) : statusOf(row, count)
       })
 
     return {
@@ -245,7 +239,7 @@ const fresh = (name: string, deadLetters: number): SinkStatus => ({
   deadLetters
 })
 
-const statusOf = (row: StateRow): SinkStatus => ({
+const statusOf = (row: StateRow, deadLetters: number): SinkStatus => ({
   name: row.name,
   cursor: row.cursor,
   checkpointSize: row.checkpoint_size,
@@ -255,5 +249,5 @@ const statusOf = (row: StateRow): SinkStatus => ({
   lastError: row.last_error,
   paused: row.paused === 1,
   pausedReason: row.paused_reason,
-  deadLetters: row.dead_letters
+  deadLetters
 })
