@@ -1,6 +1,7 @@
 import type { Sink } from "./Sink.js"
 import { SinkFailure } from "./Sink.js"
 import type { SinkConfig } from "./SinkConfig.js"
+import { makeKafkaSink } from "./Kafka.js"
 import { makeHecSink } from "./SplunkHec.js"
 import { makeWebhookSink } from "./Webhook.js"
 
@@ -16,6 +17,7 @@ export const makeSink = (config: SinkConfig, env: NodeJS.ProcessEnv): Sink => {
     case "webhook":
       return makeWebhookSink(config, env)
     case "kafka":
+      return makeKafkaSink(config, env)
     case "kafka_rest":
     case "cloud":
       throw new SinkFailure({
