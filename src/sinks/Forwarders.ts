@@ -2,6 +2,7 @@ import type { Sink } from "./Sink.js"
 import { SinkFailure } from "./Sink.js"
 import type { SinkConfig } from "./SinkConfig.js"
 import { makeKafkaSink } from "./Kafka.js"
+import { makeKafkaRestSink } from "./KafkaRest.js"
 import { makeHecSink } from "./SplunkHec.js"
 import { makeWebhookSink } from "./Webhook.js"
 
@@ -19,6 +20,7 @@ export const makeSink = (config: SinkConfig, env: NodeJS.ProcessEnv): Sink => {
     case "kafka":
       return makeKafkaSink(config, env)
     case "kafka_rest":
+      return makeKafkaRestSink(config, env)
     case "cloud":
       throw new SinkFailure({
         reason: "unsupported",

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
+import type { Readable } from "node:stream"
 import { Agent, request } from "undici"
 import { SinkFailure } from "./Sink.js"
 
@@ -39,7 +40,7 @@ export const send = (
   method: "GET" | "HEAD" | "POST",
   url: string,
   headers: Record<string, string>,
-  body: Uint8Array | string | null,
+  body: Uint8Array | string | Readable | null,
   timeoutMs: number
 ): Effect.Effect<HttpAnswer, SinkFailure> =>
   Effect.tryPromise({
