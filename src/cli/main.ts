@@ -11,6 +11,7 @@ import * as Projections from "../projections/Projections.js"
 import * as SinkState from "../sinks/SinkState.js"
 import { VERSION } from "../version.js"
 import { auditCommand } from "./audit.js"
+import { auditSyncCommand } from "./auditSync.js"
 import { blockedCommand } from "./blocked.js"
 import { certifyCommand } from "./certify.js"
 import { checkCommand } from "./check.js"
@@ -54,6 +55,7 @@ const ssg = Command.make("ssg").pipe(
     usageCommand,
     projectionsCommand,
     sinksCommand,
+    auditSyncCommand,
     demoCommand
   ])
 )

@@ -10,7 +10,7 @@ import { errorLine, Finding, UsageError } from "./finding.js"
 import { jsonOption } from "./options.js"
 
 /** The configured sinks (both config files); a bad `[[sinks]]` table fails with file, key and reason. */
-const loadSinks = Effect.gen(function* () {
+export const loadSinks = Effect.gen(function* () {
   const { cwd, home } = yield* SsgPaths
   return yield* Effect.try({
     try: () => readSinkConfigs(home, cwd),

@@ -1,15 +1,12 @@
+import { makeCloudSink } from "./Cloud.js"
 import type { Sink } from "./Sink.js"
-import { SinkFailure } from "./Sink.js"
 import type { SinkConfig } from "./SinkConfig.js"
 import { makeKafkaSink } from "./Kafka.js"
 import { makeKafkaRestSink } from "./KafkaRest.js"
 import { makeHecSink } from "./SplunkHec.js"
 import { makeWebhookSink } from "./Webhook.js"
 
-/**
- * The forwarder for a sink's type, built from its config and the environment (credentials); throws SinkFailure:
- * `config` for a missing credential or unreadable CA file, `unsupported` for a type this build cannot forward to yet.
- */
+/** The forwarder for a sink's type, built from its config and the environment; throws SinkFailure `config` for a missing credential or unreadable CA file. */
 export const makeSink = (config: SinkConfig, env: NodeJS.ProcessEnv): Sink => {
   switch (config.type) {
     case "splunk_hec":
@@ -22,9 +19,6 @@ export const makeSink = (config: SinkConfig, env: NodeJS.ProcessEnv): Sink => {
     case "kafka_rest":
       return makeKafkaRestSink(config, env)
     case "cloud":
-      throw new SinkFailure({
-        reason: "unsupported",
-        message: `sink ${config.name}: type ${config.type} is not supported by this build yet (its configuration is valid; nothing is sent and its cursor stays where it is)`
-      })
+      return makeCloudSink(config, env)
   }
 }

@@ -7,7 +7,7 @@ import { type Sink, SinkFailure } from "./Sink.js"
 import type { SinkConfig } from "./SinkConfig.js"
 import { type Rejected, SinkState, type SinkStateError } from "./SinkState.js"
 
-/** How a sink's run ended: caught up (`--once`), paused (auth/config/unsupported) or still failing after retries. */
+/** How a sink's run ended: caught up (`--once`), paused (auth/config) or still failing after retries. */
 export interface SinkOutcome {
   readonly name: string
   readonly state: "caught-up" | "paused" | "failing"
@@ -238,7 +238,7 @@ const deliverWithRetry = (sink: Sink, records: ReadonlyArray<ForwardRecord>, opt
       const failure = attempt.left
       if (failure._tag !== "SinkFailure") return yield* failure
       yield* store.failed(name, failure.message)
-      if (failure.reason === "auth" || failure.reason === "config" || failure.reason === "unsupported" || failure.reason === "split") {
+      if (failure.reason === "auth" || failure.reason === "config" || failure.reason === "split") {
         return { _tag: "Stopped", failure, state: "paused" } satisfies Delivery as Delivery
       }
       failures++

@@ -5,11 +5,11 @@ import type { ForwardRecord } from "./Record.js"
 
 /**
  * Why a send or probe failed, which decides what the runner does: `unavailable`/`throttled`/`timeout` retry with backoff
- * (honouring `retryAfterMs`) while probing; `auth`/`config`/`unsupported` pause the sink; `split` asks for smaller
+ * (honouring `retryAfterMs`) while probing; `auth`/`config` pause the sink; `split` asks for smaller
  * batches (the destination refused the batch as a whole). Messages never hold a secret.
  */
 export class SinkFailure extends Schema.TaggedError<SinkFailure>()("SinkFailure", {
-  reason: Schema.Literal("unavailable", "throttled", "timeout", "auth", "config", "unsupported", "split"),
+  reason: Schema.Literal("unavailable", "throttled", "timeout", "auth", "config", "split"),
   message: Schema.String,
   retryAfterMs: Schema.optional(Schema.Number)
 }) {}

@@ -103,12 +103,12 @@ describe("ssg sinks with a bad config", () => {
     }
   })
 
-  it("run says plainly that a type is not supported yet, and status shows it paused", () => {
-    sb.write(".sigmashake/config.toml", KAFKA)
+  it("run pauses a sink whose credential variable is unset and says which variable, never a value", () => {
+    sb.write(".sigmashake/config.toml", SPLUNK)
     const r = sb.ssg("sinks", "run", "--once")
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain("sink kafka: type kafka is not supported by this build yet")
+    expect(r.stderr).toContain("sink splunk: environment variable SPLUNK_HEC_TOKEN is not set")
     const status = JSON.parse(sb.ssg("sinks", "status", "--json").stdout) as Array<Record<string, unknown>>
-    expect(status[0]).toMatchObject({ name: "kafka", paused: true })
+    expect(status[0]).toMatchObject({ name: "splunk", paused: true })
   })
 })
