@@ -1,10 +1,12 @@
 import { runAuditBenchmarks } from "./audit.bench.js"
 import { runEvalBenchmarks } from "./eval.bench.js"
 import { runHookBenchmarks } from "./hook.bench.js"
+import { runSinkBenchmarks } from "./sinks.bench.js"
 
 const fmt = (n: number): string => n.toFixed(2)
 const auditSize = Number(process.env["SSG_BENCH_AUDIT_SIZE"] ?? 1_000_000)
 const suite = process.env["SSG_BENCH_SUITE"] ?? "all"
+const sinkSize = Number(process.env["SSG_BENCH_SINK_SIZE"] ?? 1_000_000)
 
 console.log(`ssg benchmarks — node ${process.version}, ${process.platform}/${process.arch}`)
 if (suite === "all" || suite === "eval") {
@@ -30,4 +32,11 @@ if (suite === "all" || suite === "hook") {
   console.log("| runs | node -e 0 p50 ms | ssg hook eval p50 ms | p90 ms | ratio p50 | target |")
   console.log("|---|---|---|---|---|---|")
   console.log(`| ${h.runs} | ${fmt(h.nodeP50)} | ${fmt(h.hookP50)} | ${fmt(h.hookP90)} | ${fmt(h.ratio)}× | ≤ 1.5× |`)
+}
+if (suite === "all" || suite === "sinks") {
+  console.log("")
+  console.log(`forwarding (SSG_BENCH_SINK_SIZE=${sinkSize}; \`ssg sinks run --once\` as a subprocess, test servers in this process)`)
+  console.log("| measurement | result | target |")
+  console.log("|---|---|---|")
+  for (const f of await runSinkBenchmarks(sinkSize)) console.log(`| ${f.name} | ${f.value} | ${f.target} |`)
 }

@@ -55,7 +55,7 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
     return text
   }
   const post = (url: string, body: string) => {
-    const bytes = config.gzip && body !== "" ? gzipSync(body) : Buffer.from(body)
+    const bytes = config.gzip && body !== "" ? gzipSync(body, { level: 1 }) : Buffer.from(body)
     return httpSend(
       agent,
       config.name,

@@ -22,6 +22,8 @@ export interface HecServerOptions {
   readonly maxPendingAcks?: number
   /** Port to listen on (default: any free port). */
   readonly port?: number
+  /** False: count accepted events without keeping them (benchmarks over millions of events). */
+  readonly retainEvents?: boolean
 }
 
 /** A fault for the next matching request to an event endpoint. */
@@ -52,6 +54,8 @@ export interface SeenRequest {
 export interface HecServer {
   readonly url: string
   readonly events: Array<AcceptedEvent>
+  /** How many events the server accepted (also when `retainEvents` is false). */
+  readonly accepted: () => number
   readonly requests: Array<SeenRequest>
   /** Queues faults, each used by one event request, in order. */
   readonly fault: (...faults: ReadonlyArray<HecFault>) => void
@@ -73,6 +77,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
  */
 export const startHecServer = async (options: HecServerOptions): Promise<HecServer> => {
   const events: Array<AcceptedEvent> = []
+  let acceptedCount = 0
   const requests: Array<SeenRequest> = []
   const faults: Array<HecFault> = []
   const sockets = new Set<Socket>()
@@ -190,7 +195,8 @@ export const startHecServer = async (options: HecServerOptions): Promise<HecServ
     if (auth.token.useAck === true && ackState !== null && ackState.pending.size >= (options.maxPendingAcks ?? 1_000_000)) {
       return reply(res, seen, 503, { text: "Server is busy", code: 9 })
     }
-    for (const envelope of envelopes) events.push({ request, channel, envelope })
+    acceptedCount += envelopes.length
+    if (options.retainEvents !== false) for (const envelope of envelopes) events.push({ request, channel, envelope })
     if (fault?.kind === "reset-after-body") {
       requests.push({ ...seen, status: "reset" })
       req.socket.destroy()
@@ -270,6 +276,7 @@ export const startHecServer = async (options: HecServerOptions): Promise<HecServ
   return {
     url: `http://127.0.0.1:${port}`,
     events,
+    accepted: () => acceptedCount,
     requests,
     fault: (...more) => void faults.push(...more),
     setHealthy: (value) => void (healthy = value),
