@@ -23,6 +23,7 @@ import { formatCommand } from "./format.js"
 import { hookCommand } from "./hookHelp.js"
 import { initCommand, uninstallCommand } from "./init.js"
 import { metricsCommand } from "./metrics.js"
+import { productivityCommand } from "./productivity.js"
 import { projectionsCommand } from "./projections.js"
 import { keysCommand } from "./keys.js"
 import { lintCommand } from "./lint.js"
@@ -51,6 +52,7 @@ const ssg = Command.make("ssg").pipe(
     certifyCommand,
     hookCommand,
     metricsCommand,
+    productivityCommand,
     blockedCommand,
     usageCommand,
     projectionsCommand,

@@ -6,6 +6,7 @@ import { AuditLog } from "../pipeline/AuditLog.js"
 import { SsgPaths } from "../pipeline/Paths.js"
 import { blockedProjection } from "./Blocked.js"
 import { metricsProjection } from "./Metrics.js"
+import { productivityProjection } from "./Productivity.js"
 import { fold, type Projection } from "./Projection.js"
 
 /** A projection store that cannot be read or written, or an unknown projection name. */
@@ -15,7 +16,7 @@ export class ProjectionError extends Schema.TaggedError<ProjectionError>()("Proj
 }) {}
 
 /** Every projection ssg keeps, by name. */
-export const PROJECTIONS: ReadonlyArray<Projection<any>> = [metricsProjection, blockedProjection]
+export const PROJECTIONS: ReadonlyArray<Projection<any>> = [metricsProjection, blockedProjection, productivityProjection]
 
 /** A projection's state after catching up, and the last seq folded into it. */
 export interface Caught<S> {
@@ -31,6 +32,10 @@ export class Projections extends Context.Tag("ssg/Projections")<
     readonly catchUp: <S>(projection: Projection<S>) => Effect.Effect<Caught<S>, ProjectionError>
     /** Recomputes the projection from seq 1. */
     readonly rebuild: <S>(projection: Projection<S>) => Effect.Effect<Caught<S>, ProjectionError>
+    /** The cached productivity report (JSON text) of a past UTC day, stored by `version`, or null. */
+    readonly cachedDay: (date: string, version: number) => Effect.Effect<string | null, ProjectionError>
+    /** Caches a past day's productivity report (JSON text) in `productivity_daily`. */
+    readonly cacheDay: (date: string, version: number, report: string) => Effect.Effect<void, ProjectionError>
   }
 >() {}
 
@@ -55,6 +60,9 @@ export const layer = Layer.scoped(
             db.pragma("journal_mode = WAL")
             db.exec(
               "CREATE TABLE IF NOT EXISTS projection_state (name TEXT PRIMARY KEY, version INTEGER NOT NULL, cursor INTEGER NOT NULL, state TEXT NOT NULL)"
+            )
+            db.exec(
+              "CREATE TABLE IF NOT EXISTS productivity_daily (date TEXT PRIMARY KEY, version INTEGER NOT NULL, report TEXT NOT NULL, computed_at TEXT NOT NULL)"
             )
             return db
           },
@@ -109,6 +117,31 @@ export const layer = Layer.scoped(
     const rebuild = <S>(projection: Projection<S>) =>
       advance(projection, { state: projection.initial(), cursor: 0 })
 
-    return { catchUp, rebuild }
+    const cachedDay = (date: string, version: number) =>
+      Effect.flatMap(store, (db) =>
+        Effect.try({
+          try: () =>
+            db
+              .prepare<[string, number], string>("SELECT report FROM productivity_daily WHERE date = ? AND version = ?")
+              .pluck()
+              .get(date, version) ?? null,
+          catch: storage
+        })
+      )
+
+    const cacheDay = (date: string, version: number, report: string) =>
+      Effect.flatMap(store, (db) =>
+        Effect.try({
+          try: () =>
+            void db
+              .prepare(
+                "INSERT INTO productivity_daily (date, version, report, computed_at) VALUES (?, ?, ?, ?) ON CONFLICT (date) DO UPDATE SET version = excluded.version, report = excluded.report, computed_at = excluded.computed_at"
+              )
+              .run(date, version, report, new Date().toISOString()),
+          catch: storage
+        })
+      )
+
+    return { catchUp, rebuild, cachedDay, cacheDay }
   })
 )

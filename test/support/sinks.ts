@@ -1,11 +1,8 @@
-import { Effect, Layer } from "effect"
 import { EvalDecided, type Event, RuleChanged } from "../../src/domain/Event.js"
-import * as AuditLog from "../../src/pipeline/AuditLog.js"
-import * as Keys from "../../src/pipeline/Keys.js"
-import { pathsFrom, SsgPaths } from "../../src/pipeline/Paths.js"
 import type { ForwardRecord } from "../../src/sinks/Record.js"
 import { ssgAsync } from "./audit.js"
 import type { CliResult } from "./cli.js"
+import { appendToLog } from "./log.js"
 
 /** The i-th test event: evaluations, with a rule change every tenth. */
 export const testEvent = (i: number): Event =>
@@ -25,22 +22,11 @@ export const testEvent = (i: number): Event =>
 
 /** Appends `count` test events to the audit log under `home` in transactions of `per` events, in this process. */
 export const appendTestEvents = (home: string, count: number, per = 25, offset = 0): Promise<void> =>
-  Effect.runPromise(
-    Effect.gen(function* () {
-      const log = yield* AuditLog.AuditLog
-      for (let i = 0; i < count; i += per) {
-        yield* log.append(Array.from({ length: Math.min(per, count - i) }, (_, k) => testEvent(offset + i + k)))
-      }
-    }).pipe(
-      Effect.provide(
-        AuditLog.layer.pipe(
-          Layer.provideMerge(Keys.layer),
-          Layer.provideMerge(Layer.succeed(SsgPaths, pathsFrom({ SSG_HOME: home }, home)))
-        )
-      ),
-      Effect.scoped
-    )
-  )
+  appendToLog(home, testGroups(count, per, offset))
+
+function* testGroups(count: number, per: number, offset: number): Generator<ReadonlyArray<Event>> {
+  for (let i = 0; i < count; i += per) yield Array.from({ length: Math.min(per, count - i) }, (_, k) => testEvent(offset + i + k))
+}
 
 /** Runs the built CLI asynchronously (the test servers in this process keep answering) with extra environment. */
 export const ssgEnv = (cwd: string, home: string, env: Record<string, string>, ...args: Array<string>): Promise<CliResult> => {
