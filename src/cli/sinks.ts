@@ -3,6 +3,8 @@ import { Console, Effect } from "effect"
 import { AuditLog } from "../pipeline/AuditLog.js"
 import { ConfigError } from "../pipeline/Config.js"
 import { SsgPaths } from "../pipeline/Paths.js"
+import { RuleFiles } from "../pipeline/RuleFiles.js"
+import { actionsOf, runRuleActions } from "../sinks/RuleActions.js"
 import { probeSink, redeliver, runSinks } from "../sinks/Runner.js"
 import { destinationOf, readSinkConfigs, secretEnvs, type SinkConfig } from "../sinks/SinkConfig.js"
 import { SinkState, type SinkStatus } from "../sinks/SinkState.js"
@@ -105,17 +107,21 @@ const runCommand = Command.make(
       const unknown = name.filter((n) => !sinks.some((s) => s.name === n))
       if (unknown.length > 0) return yield* new UsageError({ message: `no sink named "${unknown[0]}"` })
       const chosen = name.length === 0 ? sinks : sinks.filter((s) => name.includes(s.name))
-      if (chosen.length === 0) return yield* new Finding({ message: "no sinks configured (add [[sinks]] tables to .sigmashake/config.toml)" })
-      const outcomes = yield* runSinks(chosen, {
-        once,
-        env: process.env,
-        report: (line) => errorLine(line)
-      })
+      const actions = name.length === 0 ? actionsOf((yield* (yield* RuleFiles).load({})).rules) : new Map()
+      if (chosen.length === 0 && actions.size === 0) {
+        return yield* new Finding({ message: "no sinks configured (add [[sinks]] tables to .sigmashake/config.toml) and no rule has WEBHOOK or RUN actions" })
+      }
+      const options = { once, env: process.env, report: (line: string) => errorLine(line) }
+      const [outcomes, ran] = yield* Effect.all(
+        [runSinks(chosen, options), actions.size === 0 ? Effect.succeed(null) : runRuleActions(actions, options)],
+        { concurrency: "unbounded" }
+      )
       for (const o of outcomes) {
         yield* Console.log(
           `${o.name}: ${o.state === "caught-up" ? "caught up" : o.state} at #${o.cursor} (${o.delivered} records delivered, ${o.deadLettered} dead-lettered)${o.state === "caught-up" ? "" : `: ${o.message}`}`
         )
       }
+      if (ran !== null) yield* Console.log(`rule actions: ${ran.ran} ran, ${ran.failed} failed, through #${ran.cursor} (outcomes recorded as v1.RuleActionRan)`)
       const stuck = outcomes.filter((o) => o.state !== "caught-up")
       if (stuck.length > 0) {
         return yield* new Finding({ message: `${stuck.map((o) => o.name).join(", ")}: not caught up (see \`ssg sinks status\`)` })

@@ -97,6 +97,24 @@ export const WorkflowRunFinished = Schema.TaggedStruct("v1.WorkflowRunFinished",
   duration_ms: Schema.Number
 })
 
+/** `v1.RuleActionRan`: the forwarder ran a rule's `WEBHOOK` or `RUN` action for a decision of that rule. */
+export const RuleActionRan = Schema.TaggedStruct("v1.RuleActionRan", {
+  rule_id: Schema.String,
+  /** The `v1.EvalDecided` entry the action ran for. */
+  trigger_seq: Schema.Number,
+  trigger_id: Schema.String,
+  action: Schema.Literal("webhook", "run"),
+  /** The webhook URL without its query, or the command's program. */
+  target: Schema.String,
+  ok: Schema.Boolean,
+  /** The HTTP status or the exit code; null when there was none (unreachable, timed out, not started). */
+  status: Schema.NullOr(Schema.Number),
+  attempts: Schema.Number,
+  duration_ms: Schema.Number,
+  /** Why it failed, at most 200 characters, secrets redacted. */
+  error: Schema.NullOr(Schema.String)
+})
+
 /** Every event the audit log holds; later issues add members (new shapes are new versions, never edits). */
 export const Event = Schema.Union(
   EvalDecided,
@@ -107,7 +125,8 @@ export const Event = Schema.Union(
   RulesetLoaded,
   WorkflowRunStarted,
   WorkflowGateFinished,
-  WorkflowRunFinished
+  WorkflowRunFinished,
+  RuleActionRan
 )
 
 /** An audit event (its `_tag` is the versioned type name, e.g. `v1.EvalDecided`). */

@@ -34,7 +34,8 @@ const CLOUD_FIELDS: Record<string, ReadonlyArray<string>> = {
   "v1.RulesetLoaded": ["files", "rules", "content_sha256", "added", "removed", "changed"],
   "v1.WorkflowRunStarted": ["run_id", "workflow"],
   "v1.WorkflowGateFinished": ["run_id", "gate", "status", "duration_ms"],
-  "v1.WorkflowRunFinished": ["run_id", "status", "duration_ms"]
+  "v1.WorkflowRunFinished": ["run_id", "status", "duration_ms"],
+  "v1.RuleActionRan": ["rule_id", "trigger_seq", "trigger_id", "action", "ok", "status", "attempts", "duration_ms"]
 }
 
 /** What the cloud receives of one forwarded record: ids, hashes, source and the allowed fields of the event. */

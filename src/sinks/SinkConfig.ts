@@ -17,7 +17,8 @@ export const EVENT_TYPES: ReadonlyArray<string> = [
   "v1.RulesetLoaded",
   "v1.WorkflowRunStarted",
   "v1.WorkflowGateFinished",
-  "v1.WorkflowRunFinished"
+  "v1.WorkflowRunFinished",
+  "v1.RuleActionRan"
 ]
 
 /** Options every sink has: identity, event filter, batching and timing. */
