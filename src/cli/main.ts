@@ -15,6 +15,7 @@ import { auditSyncCommand } from "./auditSync.js"
 import { blockedCommand } from "./blocked.js"
 import { certifyCommand } from "./certify.js"
 import { checkCommand } from "./check.js"
+import { debugCommand } from "./debug.js"
 import { dedupeCommand } from "./dedupe.js"
 import { demoCommand } from "./demo.js"
 import { evalCommand, testRuleCommand } from "./eval.js"
@@ -52,6 +53,7 @@ const ssg = Command.make("ssg").pipe(
     certifyCommand,
     hookCommand,
     metricsCommand,
+    debugCommand,
     productivityCommand,
     blockedCommand,
     usageCommand,

@@ -1,6 +1,6 @@
 import { Command } from "@effect/cli"
 import { Console, Effect } from "effect"
-import { latencyQuantile, metricsProjection } from "../projections/Metrics.js"
+import { latencyQuantile, metricsProjection, type MetricsState } from "../projections/Metrics.js"
 import { Projections } from "../projections/Projections.js"
 import { jsonOption } from "./options.js"
 
@@ -8,23 +8,29 @@ const round = (ms: number | null): number | null => (ms === null ? null : Math.r
 
 const sorted = (counts: Map<string, number>) => [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
 
+/** The `ssg metrics --json` report of a caught-up metrics state (also `ssg://metrics`). */
+export const metricsReport = (state: MetricsState, cursor: number) => {
+  const latency = { p50: round(latencyQuantile(state, 0.5)), p95: round(latencyQuantile(state, 0.95)), p99: round(latencyQuantile(state, 0.99)) }
+  return {
+    through_seq: cursor,
+    evaluations: state.evaluations,
+    decisions: Object.fromEntries(sorted(state.decisions)),
+    latency_ms: latency,
+    top_rules: sorted(state.rules)
+      .slice(0, 10)
+      .map(([rule_id, count]) => ({ rule_id, count })),
+    clients: [...state.clients]
+      .sort((a, b) => b[1].evaluations - a[1].evaluations || (a[0] < b[0] ? -1 : 1))
+      .map(([client, c]) => ({ client, evaluations: c.evaluations, blocked: c.blocked }))
+  }
+}
+
 /** `ssg metrics [--json]`: evaluation counters, latency percentiles, top rules and per-client counts, from the log. */
 export const metricsCommand = Command.make("metrics", { json: jsonOption }, ({ json }) =>
   Effect.gen(function* () {
     const { cursor, state } = yield* (yield* Projections).catchUp(metricsProjection)
-    const latency = { p50: round(latencyQuantile(state, 0.5)), p95: round(latencyQuantile(state, 0.95)), p99: round(latencyQuantile(state, 0.99)) }
-    const report = {
-      through_seq: cursor,
-      evaluations: state.evaluations,
-      decisions: Object.fromEntries(sorted(state.decisions)),
-      latency_ms: latency,
-      top_rules: sorted(state.rules)
-        .slice(0, 10)
-        .map(([rule_id, count]) => ({ rule_id, count })),
-      clients: [...state.clients]
-        .sort((a, b) => b[1].evaluations - a[1].evaluations || (a[0] < b[0] ? -1 : 1))
-        .map(([client, c]) => ({ client, evaluations: c.evaluations, blocked: c.blocked }))
-    }
+    const report = metricsReport(state, cursor)
+    const latency = report.latency_ms
     if (json) return yield* Console.log(JSON.stringify(report))
     if (state.evaluations === 0) {
       return yield* Console.log("no evaluations yet (run `ssg eval`, or check that the hook is installed: `ssg init --list`)")

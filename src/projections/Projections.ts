@@ -7,6 +7,7 @@ import { SsgPaths } from "../pipeline/Paths.js"
 import { blockedProjection } from "./Blocked.js"
 import { metricsProjection } from "./Metrics.js"
 import { productivityProjection } from "./Productivity.js"
+import { rcaProjection } from "./Rca.js"
 import { fold, type Projection } from "./Projection.js"
 
 /** A projection store that cannot be read or written, or an unknown projection name. */
@@ -16,7 +17,7 @@ export class ProjectionError extends Schema.TaggedError<ProjectionError>()("Proj
 }) {}
 
 /** Every projection ssg keeps, by name. */
-export const PROJECTIONS: ReadonlyArray<Projection<any>> = [metricsProjection, blockedProjection, productivityProjection]
+export const PROJECTIONS: ReadonlyArray<Projection<any>> = [metricsProjection, blockedProjection, productivityProjection, rcaProjection]
 
 /** A projection's state after catching up, and the last seq folded into it. */
 export interface Caught<S> {
