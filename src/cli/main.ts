@@ -25,6 +25,7 @@ import { hookCommand } from "./hookHelp.js"
 import { initCommand, uninstallCommand } from "./init.js"
 import { metricsCommand } from "./metrics.js"
 import { productivityCommand } from "./productivity.js"
+import { profileCommand } from "./profile.js"
 import { projectionsCommand } from "./projections.js"
 import { keysCommand } from "./keys.js"
 import { lintCommand } from "./lint.js"
@@ -55,6 +56,7 @@ const ssg = Command.make("ssg").pipe(
     metricsCommand,
     debugCommand,
     productivityCommand,
+    profileCommand,
     blockedCommand,
     usageCommand,
     projectionsCommand,

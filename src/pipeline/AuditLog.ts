@@ -82,6 +82,8 @@ export class AuditLog extends Context.Tag("ssg/AuditLog")<
     readonly client: Effect.Effect<SqliteClient.SqliteClient, AuditError>
     /** Up to `limit` envelopes after entry `seq`, in order (what projections fold). */
     readonly envelopesAfter: (seq: number, limit: number) => Effect.Effect<ReadonlyArray<Envelope>, AuditError>
+    /** The envelopes of the newest `limit` entries of `type`, newest first. */
+    readonly latestOfType: (type: string, limit: number) => Effect.Effect<ReadonlyArray<Envelope>, AuditError>
   }
 >() {}
 
@@ -259,6 +261,9 @@ export const layer = Layer.scoped(
     const envelopesAfter = (seq: number, limit: number) =>
       hotRead((hot) => hot.after(seq, limit).map(([s, bytes]) => parseEnvelope({ seq: s, bytes })))
 
+    const latestOfType = (type: string, limit: number) =>
+      hotRead((hot) => hot.recentOfType(type, limit).map((bytes) => parseEnvelope({ seq: 0, bytes })))
+
     return {
       path,
       latestPath,
@@ -270,7 +275,8 @@ export const layer = Layer.scoped(
       consistency,
       checkpoints,
       client,
-      envelopesAfter
+      envelopesAfter,
+      latestOfType
     }
   })
 )
