@@ -27,6 +27,7 @@ import { metricsCommand } from "./metrics.js"
 import { productivityCommand } from "./productivity.js"
 import { profileCommand } from "./profile.js"
 import { projectionsCommand } from "./projections.js"
+import { suggestCommand } from "./suggest.js"
 import { keysCommand } from "./keys.js"
 import { lintCommand } from "./lint.js"
 import { listCommand } from "./list.js"
@@ -57,6 +58,7 @@ const ssg = Command.make("ssg").pipe(
     debugCommand,
     productivityCommand,
     profileCommand,
+    suggestCommand,
     blockedCommand,
     usageCommand,
     projectionsCommand,
