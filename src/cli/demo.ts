@@ -1,7 +1,7 @@
 import { Command } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Console, Effect, Layer } from "effect"
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ADAPTERS } from "../adapters/HookClient.js"
@@ -11,6 +11,15 @@ import { hookDecide, hookPost } from "../pipeline/Hook.js"
 import * as Keys from "../pipeline/Keys.js"
 import { pathsFrom, SsgPaths } from "../pipeline/Paths.js"
 import * as RuleFiles from "../pipeline/RuleFiles.js"
+import { fold } from "../projections/Projection.js"
+import { dayReport, productivityProjection } from "../projections/Productivity.js"
+import { currentPack, rcaProjection } from "../projections/Rca.js"
+import { packMarkdown, packView, ruleView } from "../projections/RcaView.js"
+import { runSinks } from "../sinks/Runner.js"
+import { readSinkConfigs } from "../sinks/SinkConfig.js"
+import * as SinkState from "../sinks/SinkState.js"
+import { startHecServer } from "../../test/support/HecServer.js"
+import { kcatAvailable, kcatConsume, startKafkaMock } from "../../test/support/KafkaMock.js"
 import { demoSession } from "./DemoSession.js"
 import { Finding } from "./finding.js"
 import { applyPlan, installStarterRules, STARTER_RULES_DIR } from "./init.js"
@@ -34,6 +43,46 @@ const sandboxLayer = (home: string, cwd: string) =>
     Layer.provideMerge(Layer.succeed(SsgPaths, pathsFrom({ SSG_HOME: home }, cwd))),
     Layer.provideMerge(NodeContext.layer)
   )
+
+const HEC_TOKEN = "00000000-0000-4000-8000-00000000demo"
+
+/** Forwards the demo's log with `ssg sinks run --once` semantics to a local HEC test server, and to a Kafka mock broker when kcat is installed; prints what arrived. */
+const forwardDemo = (home: string, project: string) =>
+  Effect.gen(function* () {
+    const hec = yield* Effect.promise(() => startHecServer({ tokens: { [HEC_TOKEN]: { indexes: ["ssg"] } } }))
+    const kafka = kcatAvailable() ? yield* Effect.promise(() => startKafkaMock("ssg-audit")) : null
+    yield* Effect.gen(function* () {
+      writeFileSync(
+        join(project, ".sigmashake", "config.toml"),
+        `[[sinks]]\nname = "splunk"\ntype = "splunk_hec"\nurl = "${hec.url}"\ntoken_env = "SSG_DEMO_HEC_TOKEN"\nindex = "ssg"\n` +
+          (kafka === null ? "" : `\n[[sinks]]\nname = "kafka"\ntype = "kafka"\nbrokers = ["${kafka.bootstrap}"]\ntopic = "ssg-audit"\n`)
+      )
+      const configs = readSinkConfigs(home, project)
+      const outcomes = yield* runSinks(configs, { once: true, env: { SSG_DEMO_HEC_TOKEN: HEC_TOKEN }, report: () => Effect.void }).pipe(
+        Effect.provide(Layer.provideMerge(SinkState.layer, sandboxLayer(home, project)))
+      )
+      yield* Console.log("")
+      yield* Console.log("forwarding (ssg sinks run --once):")
+      for (const o of outcomes) yield* Console.log(`  ${o.name}: ${o.state} at #${o.cursor}, ${o.delivered} records delivered`)
+      const kinds = hec.events.map((e) => (e.envelope["event"] as { kind: string }).kind)
+      yield* Console.log(
+        `  HEC test server at ${hec.url} received ${kinds.filter((k) => k === "ssg.entry").length} entries and ${kinds.filter((k) => k === "ssg.checkpoint").length} signed checkpoints in HEC envelopes (index ssg, sourcetype ${String(hec.events[0]?.envelope["sourcetype"] ?? "?")})`
+      )
+      if (kafka !== null) {
+        const values = kcatConsume(kafka.bootstrap, "ssg-audit")
+        yield* Console.log(`  Kafka mock broker (kcat) at ${kafka.bootstrap}, topic ssg-audit: kcat consumed ${values.length} records`)
+      } else {
+        yield* Console.log("  (kcat is not installed: the Kafka part of the demo is skipped)")
+      }
+    }).pipe(
+      Effect.ensuring(
+        Effect.promise(async () => {
+          await hec.close()
+          await kafka?.stop()
+        })
+      )
+    )
+  })
 
 /**
  * `ssg demo`: in a fresh temporary SSG_HOME and project, installs the starter ruleset and the Claude Code and Gemini
@@ -102,6 +151,23 @@ export const demoCommand = Command.make("demo", {}, () =>
       yield* Console.log("signed checkpoint (checkpoints/latest):")
       yield* Console.log(readFileSync(join(home, "checkpoints", "latest"), "utf8").trimEnd())
       if (!report.valid) return yield* new Finding({ message: "demo: the audit log does not verify", silent: true })
+
+      const envelopes = yield* Effect.flatMap(AuditLog.AuditLog, (log) => log.envelopesAfter(0, 1_000_000)).pipe(Effect.provide(sandboxLayer(home, project)))
+      const now = new Date()
+      const productivity = dayReport(fold(productivityProjection, productivityProjection.initial(), envelopes), now.toISOString().slice(0, 10), now)
+      yield* Console.log("")
+      yield* Console.log(
+        `productivity today (ssg productivity show): ${productivity.score ?? "no score"} / 100 — ${productivity.total} evaluations, blocked ratio ${(productivity.blocked_ratio * 100).toFixed(1)}%, force rate ${(productivity.force_rate * 100).toFixed(1)}%, retry rate ${(productivity.retry_rate * 100).toFixed(1)}%`
+      )
+      const pack = currentPack(fold(rcaProjection, rcaProjection.initial(), envelopes))
+      if (pack !== undefined) {
+        const rule = rules.rules.find((r) => r.id === pack.why.rule_id)
+        yield* Console.log("")
+        yield* Console.log("the current root-cause pack (ssg debug rca --current):")
+        yield* Console.log("")
+        yield* Console.log(packMarkdown(packView(pack, rule === undefined ? null : ruleView(rule, STARTER_RULES_DIR))))
+      }
+      yield* forwardDemo(home, project)
     } finally {
       rmSync(sandbox, { recursive: true, force: true })
     }
