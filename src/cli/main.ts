@@ -13,6 +13,7 @@ import { auditCommand } from "./audit.js"
 import { blockedCommand } from "./blocked.js"
 import { certifyCommand } from "./certify.js"
 import { checkCommand } from "./check.js"
+import { costCommand } from "./cost.js"
 import { dedupeCommand } from "./dedupe.js"
 import { demoCommand } from "./demo.js"
 import { evalCommand, testRuleCommand } from "./eval.js"
@@ -50,6 +51,7 @@ const ssg = Command.make("ssg").pipe(
     metricsCommand,
     blockedCommand,
     usageCommand,
+    costCommand,
     projectionsCommand,
     demoCommand
   ])

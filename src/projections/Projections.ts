@@ -5,6 +5,7 @@ import { join } from "node:path"
 import { AuditLog } from "../pipeline/AuditLog.js"
 import { SsgPaths } from "../pipeline/Paths.js"
 import { blockedProjection } from "./Blocked.js"
+import { costProjection } from "./Cost.js"
 import { metricsProjection } from "./Metrics.js"
 import { fold, type Projection } from "./Projection.js"
 
@@ -15,7 +16,7 @@ export class ProjectionError extends Schema.TaggedError<ProjectionError>()("Proj
 }) {}
 
 /** Every projection ssg keeps, by name. */
-export const PROJECTIONS: ReadonlyArray<Projection<any>> = [metricsProjection, blockedProjection]
+export const PROJECTIONS: ReadonlyArray<Projection<any>> = [metricsProjection, blockedProjection, costProjection]
 
 /** A projection's state after catching up, and the last seq folded into it. */
 export interface Caught<S> {
