@@ -16,16 +16,20 @@ export interface CostRow {
   output_tokens: number
 }
 
-/** A call whose `v1.ToolCompleted` may still come: its row, and its estimated output tokens (null when reported). */
+/** A call whose `v1.ToolCompleted` may still come: its key, its row, and its estimated output tokens (null when reported). */
 export interface PendingCall {
+  readonly call: string
   readonly row: string
   readonly estimate: number | null
 }
 
-/** The cost projection's state: the rows by key, and the calls awaiting their completion (oldest first). */
+/** The cost projection's state: the rows by key, and the calls awaiting their completion (in `pending`'s order, oldest first). */
 export interface CostState {
   readonly rows: Map<string, CostRow>
   readonly pending: Map<string, PendingCall>
+  /** Pending calls in arrival order from `head` on, including ones since completed or re-sent (`pending` has the live ones). */
+  arrivals: Array<PendingCall>
+  head: number
 }
 
 /** How many calls awaiting their `v1.ToolCompleted` the state keeps; older ones stop waiting (blocked calls never complete). */
@@ -40,7 +44,7 @@ export const PENDING_KEPT = 10_000
 export const costProjection: Projection<CostState> = {
   name: "cost",
   version: 1,
-  initial: () => ({ rows: new Map(), pending: new Map() }),
+  initial: () => ({ rows: new Map(), pending: new Map(), arrivals: [], head: 0 }),
   evolve: (state, envelope: Envelope) => {
     if (envelope.type === "v1.EvalDecided") decided(state, envelope)
     else if (envelope.type === "v1.ToolCompleted") completed(state, envelope)
@@ -58,7 +62,7 @@ export const costProjection: Projection<CostState> = {
       r.input_tokens,
       r.output_tokens
     ]),
-    pending: [...state.pending].map(([call, p]) => [call, p.row, p.estimate])
+    pending: [...state.pending.values()].map((p) => [p.call, p.row, p.estimate])
   }),
   decode: (data) => {
     const d = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>
@@ -75,13 +79,15 @@ export const costProjection: Projection<CostState> = {
         input_tokens: count(r[7]),
         output_tokens: count(r[8])
       }
-      rows.set(rowKey(row), row)
+      rows.set(rowKey(row.day, row.tool, row.client, row.capability, row.decision, row.model), row)
     }
     const pending = new Map<string, PendingCall>()
     for (const p of arrays(d["pending"])) {
-      pending.set(String(p[0]), { row: String(p[1]), estimate: typeof p[2] === "number" ? p[2] : null })
+      const call = String(p[0])
+      pending.delete(call)
+      pending.set(call, { call, row: String(p[1]), estimate: typeof p[2] === "number" ? p[2] : null })
     }
-    return { rows, pending }
+    return { rows, pending, arrivals: [...pending.values()], head: 0 }
   }
 }
 
@@ -173,8 +179,14 @@ const roundUsd = (usd: number): number => Math.round(usd * 1_000_000) / 1_000_00
 
 const SEP = "\u001f"
 
-const rowKey = (r: Omit<CostRow, "calls" | "input_tokens" | "output_tokens">): string =>
-  `${r.day}${SEP}${r.tool}${SEP}${r.client}${SEP}${r.capability}${SEP}${r.decision}${SEP}${r.model ?? "\u0000"}`
+const rowKey = (
+  day: string,
+  tool: string,
+  client: string,
+  capability: string,
+  decision: string,
+  model: string | null
+): string => `${day}${SEP}${tool}${SEP}${client}${SEP}${capability}${SEP}${decision}${SEP}${model ?? "\u0000"}`
 
 const text = (value: unknown): string | null => (typeof value === "string" ? value : null)
 
@@ -188,10 +200,10 @@ const usageOf = (value: unknown): TokenCounts | null => {
   return { input_tokens: count(u["input_tokens"]), output_tokens: count(u["output_tokens"]) }
 }
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T[^Z]*Z$/
-
 const utcDay = (timestamp: string): string => {
-  if (ISO_UTC.test(timestamp)) return timestamp.slice(0, 10)
+  if (timestamp.length === 24 && timestamp.charCodeAt(10) === 84 && timestamp.charCodeAt(23) === 90) {
+    return timestamp.slice(0, 10)
+  }
   const t = Date.parse(timestamp)
   return Number.isNaN(t) ? "0000-00-00" : new Date(t).toISOString().slice(0, 10)
 }
@@ -200,18 +212,16 @@ const pendingKey = (envelope: Envelope, callId: string): string => `${envelope.s
 
 const decided = (state: CostState, envelope: Envelope): void => {
   const d = envelope.data as Record<string, unknown>
-  const dims = {
-    day: utcDay(envelope.timestamp),
-    tool: text(d["tool"]) ?? "",
-    client: text(d["client"]) ?? envelope.source.client,
-    capability: text(d["capability"]) ?? "unknown",
-    decision: text(d["decision"]) ?? "unknown",
-    model: text(d["model"])
-  }
-  const key = rowKey(dims)
+  const day = utcDay(envelope.timestamp)
+  const tool = text(d["tool"]) ?? ""
+  const client = text(d["client"]) ?? envelope.source.client
+  const capability = text(d["capability"]) ?? "unknown"
+  const decision = text(d["decision"]) ?? "unknown"
+  const model = text(d["model"])
+  const key = rowKey(day, tool, client, capability, decision, model)
   let row = state.rows.get(key)
   if (row === undefined) {
-    row = { ...dims, calls: 0, input_tokens: 0, output_tokens: 0 }
+    row = { day, tool, client, capability, decision, model, calls: 0, input_tokens: 0, output_tokens: 0 }
     state.rows.set(key, row)
   }
   row.calls++
@@ -227,9 +237,18 @@ const decided = (state: CostState, envelope: Envelope): void => {
   const callId = text(d["call_id"])
   if (callId === null) return
   const call = pendingKey(envelope, callId)
+  const entry: PendingCall = { call, row: key, estimate }
   state.pending.delete(call)
-  state.pending.set(call, { row: key, estimate })
-  if (state.pending.size > PENDING_KEPT) state.pending.delete(state.pending.keys().next().value!)
+  state.pending.set(call, entry)
+  state.arrivals.push(entry)
+  while (state.pending.size > PENDING_KEPT) {
+    const oldest = state.arrivals[state.head++]!
+    if (state.pending.get(oldest.call) === oldest) state.pending.delete(oldest.call)
+  }
+  if (state.arrivals.length - state.head > 2 * PENDING_KEPT) {
+    state.arrivals = [...state.pending.values()]
+    state.head = 0
+  }
 }
 
 const completed = (state: CostState, envelope: Envelope): void => {

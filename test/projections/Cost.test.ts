@@ -120,6 +120,16 @@ describe("the cost projection", () => {
     expect(state.pending.size).toBe(PENDING_KEPT - 1)
   })
 
+  it("still matches a call's completion after many more calls came and completed", () => {
+    const call = (id: string) => decided("2026-11-22T01:00:00Z", "s", { ...bash, model: "gpt-5", input_bytes: 4, call_id: id })
+    const log = [call("keep")]
+    for (let i = 0; i < 25_000; i++) log.push(call(`c${i}`), completed("2026-11-22T01:00:00Z", "s", { call_id: `c${i}`, response_bytes: 4 }))
+    log.push(completed("2026-11-22T03:00:00Z", "s", { call_id: "keep", response_bytes: 400 }))
+    const state = fold(costProjection, costProjection.initial(), log)
+    expect(rowsOf(state)).toEqual([["2026-11-22", "Bash", "claude-code", "allow", "gpt-5", 25_001, 25_100, 25_001]])
+    expect(state.pending.size).toBe(0)
+  })
+
   it("folds incrementally through encode/decode into exactly the state of one fold from the start (100 random logs)", () => {
     for (let s = 1; s <= 100; s++) {
       const next = random(s)
