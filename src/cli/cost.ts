@@ -116,7 +116,9 @@ const textReport = (s: CostSummary): ReadonlyArray<string> => {
     ...(s.unpriced_models.length === 0
       ? []
       : [
-          `not priced: ${s.total.unpriced_calls} call(s) of model(s) ${s.unpriced_models.join(", ")} have no price and are left out of USD (— or *); name the model with SSG_MODEL or [cost] model, or price it with [cost.prices."NAME"] input/output (USD per million tokens) in config.toml`
+          `not priced: ${s.total.unpriced_calls} call(s) of model(s) ${s.unpriced_models.join(", ")} have no price ` +
+            "and are left out of USD (— or *); name the model with SSG_MODEL or [cost] model, or price it with " +
+            '[cost.prices."NAME"] input/output (USD per million tokens) in config.toml'
         ]),
     "tokens are the client's own counts when its payload reports them, else estimates (4 bytes per token)"
   ]

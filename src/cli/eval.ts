@@ -110,7 +110,11 @@ export const evalCommand = Command.make("eval", { rules: rulesOption, explain: e
       verdict: verdictOf(result, call),
       latencyMs: duration,
       capture: config.audit.captureInputs,
-      model: recordedModel(typeof json["model"] === "string" ? json["model"] : undefined, process.env["SSG_MODEL"], config.cost.model),
+      model: recordedModel(
+        typeof json["model"] === "string" ? json["model"] : undefined,
+        process.env["SSG_MODEL"],
+        config.cost.model
+      ),
       usage: reportedUsage(json["usage"])
     })
     yield* (yield* AuditLog).append([record])
