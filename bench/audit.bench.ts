@@ -8,6 +8,8 @@ import * as AuditLog from "../src/pipeline/AuditLog.js"
 import { verifyLog } from "../src/pipeline/AuditVerify.js"
 import * as Keys from "../src/pipeline/Keys.js"
 import { pathsFrom, SsgPaths } from "../src/pipeline/Paths.js"
+import { pricer } from "../src/domain/Pricing.js"
+import { costProjection, costSummary } from "../src/projections/Cost.js"
 import { metricsProjection } from "../src/projections/Metrics.js"
 import * as Projections from "../src/projections/Projections.js"
 
@@ -132,6 +134,22 @@ export const runAuditBenchmarks = async (size: number): Promise<Array<AuditFigur
       figures.push({
         name: "`ssg metrics` report once caught up (catch-up check and state load)",
         value: `${report.ms.toFixed(1)} ms`,
+        target: "≤ 2 s (issue 5)"
+      })
+      const costRebuild = yield* timed(projections.rebuild(costProjection))
+      figures.push({
+        name: `projection catch-up from seq 1 (cost, ${costRebuild.value.cursor.toLocaleString("en-US")} entries)`,
+        value: `${Math.round(costRebuild.value.cursor / (costRebuild.ms / 1000)).toLocaleString("en-US")} events/s`,
+        target: "≥ 150,000 events/s (issue 5)"
+      })
+      const costReport = yield* timed(
+        Effect.map(projections.catchUp(costProjection), (caught) =>
+          costSummary(caught.state, { by: "tool", sinceDays: 7, now: Date.now(), price: pricer({}) })
+        )
+      )
+      figures.push({
+        name: "`ssg cost summary` report once caught up (catch-up check, state load and summary)",
+        value: `${costReport.ms.toFixed(1)} ms`,
         target: "≤ 2 s (issue 5)"
       })
 

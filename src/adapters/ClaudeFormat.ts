@@ -10,7 +10,8 @@ export const CLAUDE_TOOL_EVENTS: ReadonlyMap<string, "pre" | "post"> = new Map([
 
 /**
  * Reads a Claude-format tool hook payload (`hook_event_name`, `session_id`, `cwd`, `tool_name`, `tool_input`,
- * `tool_use_id`, Codex's `turn_id` and `model`; after the call `tool_response`, `error`, `duration_ms`, `is_interrupt`).
+ * `tool_use_id`, Codex's `turn_id` and `model`, a `usage` object when the client reports tokens; after the call
+ * `tool_response` (its `usage` and `resolvedModel` too), `error`, `duration_ms`, `is_interrupt`).
  * A missing `hook_event_name` reads as `PreToolUse`, and `tool`/`input` are accepted for `tool_name`/`tool_input`, so
  * bare `{"tool", "input"}` calls (shell wrappers, `ssg certify` steps) parse too.
  */
@@ -33,7 +34,8 @@ export const parseClaudePayload = (value: unknown, client: ClientName): ParseRes
     permissionMode: r.string("permission_mode"),
     transcriptPath: r.string("transcript_path"),
     turnId: r.string("turn_id"),
-    agentId: r.string("agent_id")
+    agentId: r.string("agent_id"),
+    usage: isObject(value["usage"]) ? value["usage"] : undefined
   })
   const outcome = event === "post" ? postOutcome(r) : {}
   if (r.error !== null) return malformed(r.error)

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs"
 import { genericCapability } from "../adapters/Generic.js"
 import { compileRuleSet, type Evaluation, interpolate, type RuleMatch } from "../domain/rules/Evaluate.js"
 import { wireDecision } from "../domain/rules/Rule.js"
+import { recordedModel, reportedUsage } from "../domain/Tokens.js"
 import { type ToolCall, toolCallFromJson } from "../domain/ToolCall.js"
 import { AuditLog } from "../pipeline/AuditLog.js"
 import { Config } from "../pipeline/Config.js"
@@ -21,8 +22,8 @@ const explainOption = Options.boolean("explain").pipe(
   Options.withDescription("add which group and conditions matched, with the field values they saw")
 )
 
-/** Reads the tool call JSON from standard input. */
-export const readToolCall = Effect.gen(function* () {
+/** Reads the tool call JSON from standard input, with the decoded JSON object it came from. */
+export const readToolCallInput = Effect.gen(function* () {
   const text = yield* Effect.try({
     try: () => readFileSync(0, "utf8"),
     catch: (e) => new InputError({ message: `cannot read standard input: ${(e as Error).message}` })
@@ -34,8 +35,11 @@ export const readToolCall = Effect.gen(function* () {
   })
   const parsed = toolCallFromJson(json)
   if (!parsed.ok) return yield* new InputError({ message: `bad tool call on standard input: ${parsed.error}` })
-  return parsed.call
+  return { call: parsed.call, json: json as Readonly<Record<string, unknown>> }
 })
+
+/** Reads the tool call JSON from standard input. */
+export const readToolCall = Effect.map(readToolCallInput, (input) => input.call)
 
 
 const explainMatch = (set: ReturnType<typeof compileRuleSet>, match: RuleMatch, call: ToolCall) => ({
@@ -86,10 +90,13 @@ export const evalOutput = (
   }
 }
 
-/** `ssg eval`: evaluates the tool call on stdin against the loaded rules and prints one JSON decision. */
+/**
+ * `ssg eval`: evaluates the tool call on stdin against the loaded rules, records it (with the call's `model` and
+ * `usage` when the JSON carries them) and prints one JSON decision.
+ */
 export const evalCommand = Command.make("eval", { rules: rulesOption, explain: explainOption }, ({ explain, rules }) =>
   Effect.gen(function* () {
-    const call = yield* readToolCall
+    const { call, json } = yield* readToolCallInput
     const loaded = yield* (yield* RuleFiles).loadValid({ dirs: rules })
     const set = compileRuleSet(loaded.rules)
     const capability = genericCapability(call.tool)
@@ -102,7 +109,13 @@ export const evalCommand = Command.make("eval", { rules: rulesOption, explain: e
       client: process.env["SSG_CLIENT"] ?? "cli",
       verdict: verdictOf(result, call),
       latencyMs: duration,
-      capture: config.audit.captureInputs
+      capture: config.audit.captureInputs,
+      model: recordedModel(
+        typeof json["model"] === "string" ? json["model"] : undefined,
+        process.env["SSG_MODEL"],
+        config.cost.model
+      ),
+      usage: reportedUsage(json["usage"])
     })
     yield* (yield* AuditLog).append([record])
     yield* Console.log(JSON.stringify(evalOutput(set, result, call, duration, explain)))

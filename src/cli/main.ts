@@ -15,6 +15,7 @@ import { auditSyncCommand } from "./auditSync.js"
 import { blockedCommand } from "./blocked.js"
 import { certifyCommand } from "./certify.js"
 import { checkCommand } from "./check.js"
+import { costCommand } from "./cost.js"
 import { debugCommand } from "./debug.js"
 import { dedupeCommand } from "./dedupe.js"
 import { demoCommand } from "./demo.js"
@@ -61,6 +62,7 @@ const ssg = Command.make("ssg").pipe(
     suggestCommand,
     blockedCommand,
     usageCommand,
+    costCommand,
     projectionsCommand,
     sinksCommand,
     auditSyncCommand,

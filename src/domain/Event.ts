@@ -2,6 +2,9 @@ import { Schema } from "effect"
 
 const WireDecision = Schema.Literal("block", "allow", "log", "shadow", "ask", "force")
 
+/** Token counts a client reported itself (never an estimate). */
+export const TokenUsage = Schema.Struct({ input_tokens: Schema.Number, output_tokens: Schema.Number })
+
 /** A non-terminal rule met on the way to a decision. */
 export const MatchedRule = Schema.Struct({ rule_id: Schema.String, decision: WireDecision })
 
@@ -20,7 +23,13 @@ export const EvalDecided = Schema.TaggedStruct("v1.EvalDecided", {
   call_id: Schema.optional(Schema.NullOr(Schema.String)),
   /** What the agent was told: the deciding rule's MESSAGE (or a guard's reason), secrets redacted, at most 500 characters. */
   reason: Schema.optional(Schema.NullOr(Schema.String)),
-  input: Schema.optional(Schema.Unknown)
+  input: Schema.optional(Schema.Unknown),
+  /** The model that generated the call: the payload's `model`, else `SSG_MODEL`, else `[cost] model`; null when none. */
+  model: Schema.optional(Schema.NullOr(Schema.String)),
+  /** UTF-8 byte length of the canonical JSON of the tool input (the basis of the output-token estimate). */
+  input_bytes: Schema.optional(Schema.Number),
+  /** Token counts the payload itself reported for the call, when it reported any. */
+  usage: Schema.optional(TokenUsage)
 })
 
 /** `v1.ToolCompleted`: a tool call finished (reported by the client's post-tool hook). */
@@ -32,7 +41,9 @@ export const ToolCompleted = Schema.TaggedStruct("v1.ToolCompleted", {
   /** Size in bytes of the tool's response as the client reported it (its JSON text when not a string). */
   response_bytes: Schema.optional(Schema.NullOr(Schema.Number)),
   /** The error the tool reported, cut to 200 characters and redacted. */
-  error: Schema.optional(Schema.NullOr(Schema.String))
+  error: Schema.optional(Schema.NullOr(Schema.String)),
+  /** Token counts the post-tool payload reported (Claude Code's Agent tool response), when it reported any. */
+  usage: Schema.optional(TokenUsage)
 })
 
 /** `v1.ApprovalRequested`: an ASK decision waits for a human. */

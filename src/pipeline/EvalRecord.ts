@@ -4,6 +4,7 @@ import type { EvalDecided } from "../domain/Event.js"
 import { redactSecrets, redactValue } from "../domain/Redact.js"
 import { type Evaluation, interpolate } from "../domain/rules/Evaluate.js"
 import { wireDecision } from "../domain/rules/Rule.js"
+import type { TokenCounts } from "../domain/Tokens.js"
 import type { ToolCall } from "../domain/ToolCall.js"
 
 const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
@@ -48,7 +49,10 @@ export const verdictOf = (result: Evaluation, call: ToolCall): Verdict => {
   }
 }
 
-/** The `v1.EvalDecided` event of a verdict; the full input is kept (redacted) only when `capture` is set. */
+/**
+ * The `v1.EvalDecided` event of a verdict; the full input is kept (redacted) only when `capture` is set. It records the
+ * input's canonical byte length and the model (null when unknown), and `usage` only when the payload reported one.
+ */
 export const evalDecidedRecord = (
   call: ToolCall,
   details: {
@@ -58,19 +62,27 @@ export const evalDecidedRecord = (
     readonly latencyMs: number
     readonly capture: boolean
     readonly callId?: string | null
+    readonly model?: string | null
+    readonly usage?: TokenCounts | undefined
   }
-): typeof EvalDecided.Type => ({
-  _tag: "v1.EvalDecided",
-  tool: call.tool,
-  capability: details.capability,
-  client: details.client,
-  decision: details.verdict.decision,
-  rule_id: details.verdict.ruleId,
-  also_matched: details.verdict.alsoMatched,
-  latency_ms: roundMs(details.latencyMs),
-  input_summary: inputSummary(call),
-  input_sha256: inputSha256(call),
-  ...(details.callId !== undefined ? { call_id: details.callId } : {}),
-  reason: details.verdict.reason === null ? null : clip(redactSecrets(details.verdict.reason), 500),
-  ...(details.capture ? { input: redactValue(call.input) } : {})
-})
+): typeof EvalDecided.Type => {
+  const bytes = canonicalBytes(call.input)
+  return {
+    _tag: "v1.EvalDecided",
+    tool: call.tool,
+    capability: details.capability,
+    client: details.client,
+    decision: details.verdict.decision,
+    rule_id: details.verdict.ruleId,
+    also_matched: details.verdict.alsoMatched,
+    latency_ms: roundMs(details.latencyMs),
+    input_summary: inputSummary(call),
+    input_sha256: createHash("sha256").update(bytes).digest("hex"),
+    ...(details.callId !== undefined ? { call_id: details.callId } : {}),
+    reason: details.verdict.reason === null ? null : clip(redactSecrets(details.verdict.reason), 500),
+    ...(details.capture ? { input: redactValue(call.input) } : {}),
+    model: details.model ?? null,
+    input_bytes: bytes.length,
+    ...(details.usage !== undefined ? { usage: details.usage } : {})
+  }
+}

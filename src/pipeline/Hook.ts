@@ -3,6 +3,7 @@ import type { ClientAdapter, HookRequest, HookResponse, HookResult, ParseResult 
 import { compileRuleSet } from "../domain/rules/Evaluate.js"
 import type { Capability, ToolCall } from "../domain/ToolCall.js"
 import { redactSecrets } from "../domain/Redact.js"
+import { recordedModel, reportedUsage } from "../domain/Tokens.js"
 import { type HotPath, openHotPath } from "./AuditStore.js"
 import { readConfig, type SsgConfig } from "./ConfigFile.js"
 import { evalDecidedRecord, inputSha256, type Verdict, verdictOf } from "./EvalRecord.js"
@@ -219,7 +220,9 @@ export const hookDecide = (
           verdict,
           latencyMs: performance.now() - started,
           capture: config?.audit.captureInputs ?? false,
-          callId: request.toolUseId
+          callId: request.toolUseId,
+          model: recordedModel(request.model, env["SSG_MODEL"], config?.cost.model),
+          usage: reportedUsage(request.usage)
         })
         events.push({ type: _tag, data })
         return events
@@ -241,6 +244,7 @@ const responseBytes = (response: unknown): number | null =>
 
 const recordCompletion = (adapter: ClientAdapter, request: HookRequest, env: NodeJS.ProcessEnv, processCwd: string) => {
   const where = locate(env, request.cwd ?? processCwd)
+  const usage = reportedUsage(request.usage)
   const hot = openHotPath(where.db)
   try {
     const key = loadOrCreateKeyFiles(where.home)
@@ -255,7 +259,8 @@ const recordCompletion = (adapter: ClientAdapter, request: HookRequest, env: Nod
             success: request.error === undefined && request.interrupted !== true,
             duration_ms: request.durationMs ?? null,
             response_bytes: responseBytes(request.response),
-            error: request.error === undefined ? null : redactSecrets(request.error).slice(0, 200)
+            error: request.error === undefined ? null : redactSecrets(request.error).slice(0, 200),
+            ...(usage !== undefined ? { usage } : {})
           }
         }
       ],

@@ -5,6 +5,7 @@ import { join } from "node:path"
 import { AuditLog } from "../pipeline/AuditLog.js"
 import { SsgPaths } from "../pipeline/Paths.js"
 import { blockedProjection } from "./Blocked.js"
+import { costProjection } from "./Cost.js"
 import { metricsProjection } from "./Metrics.js"
 import { productivityProjection } from "./Productivity.js"
 import { rcaProjection } from "./Rca.js"
@@ -17,7 +18,13 @@ export class ProjectionError extends Schema.TaggedError<ProjectionError>()("Proj
 }) {}
 
 /** Every projection ssg keeps, by name. */
-export const PROJECTIONS: ReadonlyArray<Projection<any>> = [metricsProjection, blockedProjection, productivityProjection, rcaProjection]
+export const PROJECTIONS: ReadonlyArray<Projection<any>> = [
+  metricsProjection,
+  blockedProjection,
+  costProjection,
+  productivityProjection,
+  rcaProjection
+]
 
 /** A projection's state after catching up, and the last seq folded into it. */
 export interface Caught<S> {

@@ -26,8 +26,8 @@ const pick = (data: Record<string, unknown>, keys: ReadonlyArray<string>): Recor
  * (reasons, prompts) or tool errors; the input summary is cut to 200 characters. Types not listed go without data.
  */
 const CLOUD_FIELDS: Record<string, ReadonlyArray<string>> = {
-  "v1.EvalDecided": ["tool", "capability", "client", "decision", "rule_id", "also_matched", "latency_ms", "input_summary", "input_sha256", "call_id", "model"],
-  "v1.ToolCompleted": ["tool", "call_id", "success", "duration_ms", "response_bytes"],
+  "v1.EvalDecided": ["tool", "capability", "client", "decision", "rule_id", "also_matched", "latency_ms", "input_summary", "input_sha256", "call_id", "model", "input_bytes", "usage"],
+  "v1.ToolCompleted": ["tool", "call_id", "success", "duration_ms", "response_bytes", "usage"],
   "v1.ApprovalRequested": ["approval_id", "tool", "rule_id", "input_sha256"],
   "v1.ApprovalResolved": ["approval_id", "resolution", "by"],
   "v1.RuleChanged": ["rule_id", "change", "from", "to"],

@@ -42,7 +42,7 @@ describe("ssg metrics and ssg projections", () => {
   it("rejects an unknown projection with one line and exit 2", () => {
     const r = sb.ssg("projections", "rebuild", "nope")
     expect(r).toMatchObject({ code: 2, stdout: "" })
-    expect(r.stderr).toBe('ssg: unknown projection "nope" (known: metrics, blocked)\n')
+    expect(r.stderr).toBe('ssg: unknown projection "nope" (known: metrics, blocked, cost, productivity, rca)\n')
   })
 
   it("lists recent blocked calls, newest first, with rule, reason and input summary", () => {
