@@ -170,7 +170,7 @@ describe("parallel verification scan", () => {
         chain: Buffer
       }>
       db.close()
-      let chain = new Uint8Array(32)
+      let chain: Uint8Array = new Uint8Array(32)
       const leaves = rows.map((r) => {
         const leaf = sha256(new Uint8Array([0, ...r.bytes]))
         chain = sha256(new Uint8Array([...chain, ...leaf]))
