@@ -180,17 +180,19 @@ export const layer = Layer.scoped(
         Effect.map((rows) => rows[0] ?? null)
       )
 
-    const append = (events: ReadonlyArray<Event>, src: Partial<SourceInfo> = {}) =>
-      Effect.gen(function* () {
-        if (events.length === 0) return []
-        const { hot } = yield* store
-        const key: SigningKey = yield* signingKey
-        const source = eventSource(key, { cwd, ...src })
-        return yield* Effect.try({
-          try: () => appendEvents(hot, events.map(eventParts), source, key, latestPath),
-          catch: storage
-        })
-      })
+    const writer = Effect.flatMap(store, ({ hot }) => Effect.map(signingKey, (key: SigningKey) => ({ hot, key })))
+    const append = (
+      events: ReadonlyArray<Event>,
+      src: Partial<SourceInfo> = {}
+    ): Effect.Effect<ReadonlyArray<Appended>, AuditError> =>
+      events.length === 0
+        ? Effect.succeed([])
+        : Effect.flatMap(writer, ({ hot, key }) =>
+            Effect.try({
+              try: () => appendEvents(hot, events.map(eventParts), eventSource(key, { cwd, ...src }), key, latestPath),
+              catch: storage
+            })
+          )
 
     const head = Effect.gen(function* () {
       const sql = yield* client

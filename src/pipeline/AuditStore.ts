@@ -205,8 +205,8 @@ export const openHotPath = (filename: string): HotPath => {
       db.prepare<[number, number, Uint8Array]>("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
     )
     const writeHead = lazy(() =>
-      db.prepare<[HeadRow]>(
-        `INSERT INTO head (id, size, root, chain, border, note) VALUES (1, @size, @root, @chain, @border, @note)
+      db.prepare<[number, Uint8Array, Uint8Array, Uint8Array, string]>(
+        `INSERT INTO head (id, size, root, chain, border, note) VALUES (1, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET size = excluded.size, root = excluded.root, chain = excluded.chain,
          border = excluded.border, note = excluded.note`
       )
@@ -308,7 +308,7 @@ export const openHotPath = (filename: string): HotPath => {
       insertEntry: (row) =>
         void insertEntry().run(row.seq, row.id, row.type, row.recorded_at, row.bytes, row.leaf, row.chain, row.session),
       insertNode: (level, idx, hash) => void insertNode().run(level, idx, hash),
-      writeHead: (row) => void writeHead().run(row),
+      writeHead: (row) => void writeHead().run(row.size, row.root, row.chain, row.border, row.note),
       insertCheckpoint: (row) => void insertCheckpoint().run(row),
       node: subtree,
       entry: (seq) => entry().get(seq),
