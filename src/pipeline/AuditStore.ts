@@ -118,7 +118,9 @@ const prepareSchema = (db: Database.Database): void => {
   }
 }
 
-const NODE_CACHE_SIZE = 1 << 17
+const NODE_CACHE_SIZE = 1 << 14
+
+const CACHED_LEVEL = 8
 
 /** One stored entry row. */
 export interface EntryRow {
@@ -167,8 +169,8 @@ export interface HotPath {
   readonly insertCheckpoint: (row: CheckpointRow) => void
   /**
    * The hash of the perfect subtree (level, idx): level 0 is the leaf hash of entry idx + 1, levels below STORED_LEVEL
-   * are hashed from the stored leaves, higher ones are stored; undefined when absent. Results are cached (a complete
-   * subtree never changes).
+   * are hashed from the stored leaves, higher ones are stored; undefined when absent. Nodes from level 8 up are cached
+   * (a complete subtree never changes, and every proof passes near the root).
    */
   readonly node: (level: number, idx: number) => Uint8Array | undefined
   readonly entry: (seq: number) => EntryRow | undefined
@@ -265,9 +267,10 @@ export const openHotPath = (filename: string): HotPath => {
     }
     const subtree = (level: number, idx: number): Uint8Array | undefined => {
       if (level === 0) return leaf().get(idx + 1)
+      if (level < CACHED_LEVEL) return level >= STORED_LEVEL ? inner().get(level, idx) : lowSubtree(level, idx)
       const known = (cache[level] ??= new Map()).get(idx)
       if (known !== undefined) return known
-      const hash = level >= STORED_LEVEL ? inner().get(level, idx) : lowSubtree(level, idx)
+      const hash = inner().get(level, idx)
       if (hash === undefined) return undefined
       if (++cached > NODE_CACHE_SIZE) {
         for (const m of cache) m?.clear()
