@@ -20,7 +20,7 @@ export const BULK_TYPES: ReadonlyArray<string> = ["v1.EvalDecided", "v1.ToolComp
 /** The SQL condition under which `entries_type` indexes a row; a query must repeat it verbatim to use the index. */
 export const INDEXED_TYPE = `type NOT IN (${BULK_TYPES.map((t) => `'${t}'`).join(", ")})`
 
-/** Tree nodes below this level are not stored: they are hashed from at most 2^STORED_LEVEL - 1 stored leaves. */
+/** Tree nodes below this level are not stored: each is hashed from its 2^level (at most 8) stored leaves. */
 export const STORED_LEVEL = 4
 
 /** Statements that create the audit log schema; idempotent, each safe to run concurrently from several processes. */
