@@ -5,7 +5,15 @@ import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { type Envelope, type Event, eventParts } from "../domain/Event.js"
 import { consistencyProofFromNodes, inclusionProofFromNodes, rootFromNodes } from "../domain/Merkle.js"
-import { type CheckpointRow, type EntryRow, type HeadRow, type HotPath, openHotPath } from "./AuditStore.js"
+import {
+  BULK_TYPES,
+  type CheckpointRow,
+  type EntryRow,
+  type HeadRow,
+  type HotPath,
+  INDEXED_TYPE,
+  openHotPath
+} from "./AuditStore.js"
 import { Keys } from "./Keys.js"
 import { type Appended, appendEvents, eventSource, type SourceInfo } from "./LogWriter.js"
 import type { SigningKey } from "./SigningKey.js"
@@ -174,17 +182,19 @@ export const layer = Layer.scoped(
         Effect.map((rows) => rows[0] ?? null)
       )
 
-    const append = (events: ReadonlyArray<Event>, src: Partial<SourceInfo> = {}) =>
-      Effect.gen(function* () {
-        if (events.length === 0) return []
-        const { hot } = yield* store
-        const key: SigningKey = yield* signingKey
-        const source = eventSource(key, { cwd, ...src })
-        return yield* Effect.try({
-          try: () => appendEvents(hot, events.map(eventParts), source, key, latestPath),
-          catch: storage
-        })
-      })
+    const writer = Effect.flatMap(store, ({ hot }) => Effect.map(signingKey, (key: SigningKey) => ({ hot, key })))
+    const append = (
+      events: ReadonlyArray<Event>,
+      src: Partial<SourceInfo> = {}
+    ): Effect.Effect<ReadonlyArray<Appended>, AuditError> =>
+      events.length === 0
+        ? Effect.succeed([])
+        : Effect.flatMap(writer, ({ hot, key }) =>
+            Effect.try({
+              try: () => appendEvents(hot, events.map(eventParts), eventSource(key, { cwd, ...src }), key, latestPath),
+              catch: storage
+            })
+          )
 
     const head = Effect.gen(function* () {
       const sql = yield* client
@@ -198,7 +208,8 @@ export const layer = Layer.scoped(
         const conditions = [
           sql`seq > ${query.afterSeq ?? 0}`,
           ...(query.since !== undefined ? [sql`recorded_at >= ${query.since}`] : []),
-          ...(query.type !== undefined ? [sql`type = ${query.type}`] : [])
+          ...(query.type !== undefined ? [sql`type = ${query.type}`] : []),
+          ...(query.type !== undefined && !BULK_TYPES.includes(query.type) ? [sql.unsafe(INDEXED_TYPE)] : [])
         ]
         const rows = yield* sql<EntryRow>`SELECT seq, id, type, recorded_at, bytes, leaf, chain FROM entries
           WHERE ${sql.and(conditions)} ORDER BY seq LIMIT ${query.limit ?? -1}`
@@ -217,7 +228,7 @@ export const layer = Layer.scoped(
 
     const hotRead = <A>(read: (hot: HotPath) => A) =>
       Effect.flatMap(store, ({ hot }) =>
-        Effect.try({ try: () => read(hot), catch: (e) => (e instanceof AuditError ? e : storage(e)) })
+        Effect.try({ try: () => hot.read(() => read(hot)), catch: (e) => (e instanceof AuditError ? e : storage(e)) })
       )
 
     const inclusion = (seq: number) =>

@@ -2,6 +2,7 @@ import Database from "better-sqlite3"
 import { existsSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
+import { nodeHash } from "../domain/Merkle.js"
 
 const requireHere = createRequire(import.meta.url)
 
@@ -12,6 +13,15 @@ const nativeBinding = (() => {
 })()
 
 const REJECT = "SELECT RAISE(ABORT, 'the ssg audit log is append-only')"
+
+/** The event types most appends have (one per tool call); `entries_type` indexes every other type only. */
+export const BULK_TYPES: ReadonlyArray<string> = ["v1.EvalDecided", "v1.ToolCompleted"]
+
+/** The SQL condition under which `entries_type` indexes a row; a query must repeat it verbatim to use the index. */
+export const INDEXED_TYPE = `type NOT IN (${BULK_TYPES.map((t) => `'${t}'`).join(", ")})`
+
+/** Tree nodes below this level are not stored: each is hashed from its 2^level (at most 8) stored leaves. */
+export const STORED_LEVEL = 4
 
 /** Statements that create the audit log schema; idempotent, each safe to run concurrently from several processes. */
 export const SCHEMA: ReadonlyArray<string> = [
@@ -26,7 +36,7 @@ export const SCHEMA: ReadonlyArray<string> = [
     chain BLOB NOT NULL,
     session TEXT
   )`,
-  "CREATE INDEX IF NOT EXISTS entries_type ON entries (type, seq)",
+  `CREATE INDEX IF NOT EXISTS entries_type ON entries (type, seq) WHERE ${INDEXED_TYPE}`,
   "CREATE INDEX IF NOT EXISTS entries_session ON entries (session, seq) WHERE session IS NOT NULL",
   "CREATE INDEX IF NOT EXISTS entries_time ON entries (recorded_at)",
   `CREATE TABLE IF NOT EXISTS nodes (
@@ -63,17 +73,22 @@ export const SCHEMA: ReadonlyArray<string> = [
     ([table, clash]) =>
       `CREATE TRIGGER IF NOT EXISTS ${table}_no_replace BEFORE INSERT ON ${table} WHEN ${clash} BEGIN ${REJECT}; END`
   ),
-  "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '2')"
+  "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '3')"
 ]
 
 /** The schema version this build writes. */
-export const SCHEMA_VERSION = "2"
+export const SCHEMA_VERSION = "3"
 
 const MIGRATIONS: Record<string, ReadonlyArray<string>> = {
   "1": [
     "ALTER TABLE entries ADD COLUMN session TEXT",
     "CREATE INDEX IF NOT EXISTS entries_session ON entries (session, seq) WHERE session IS NOT NULL",
     "UPDATE meta SET value = '2' WHERE key = 'schema'"
+  ],
+  "2": [
+    "DROP INDEX IF EXISTS entries_type",
+    `CREATE INDEX entries_type ON entries (type, seq) WHERE ${INDEXED_TYPE}`,
+    "UPDATE meta SET value = '3' WHERE key = 'schema'"
   ]
 }
 
@@ -89,10 +104,12 @@ const prepareSchema = (db: Database.Database): void => {
   try {
     const locked = version()
     if (locked === undefined) for (const statement of SCHEMA) db.exec(statement)
-    else if (locked !== SCHEMA_VERSION) {
-      const steps = MIGRATIONS[locked]
-      if (steps === undefined) throw new Error(`unsupported audit database schema version ${locked}`)
-      for (const statement of steps) db.exec(statement)
+    else {
+      for (let at = locked; at !== SCHEMA_VERSION; at = version()!) {
+        const steps = MIGRATIONS[at ?? ""]
+        if (steps === undefined) throw new Error(`unsupported audit database schema version ${at}`)
+        for (const statement of steps) db.exec(statement)
+      }
     }
     db.exec("COMMIT")
   } catch (error) {
@@ -100,6 +117,10 @@ const prepareSchema = (db: Database.Database): void => {
     throw error
   }
 }
+
+const NODE_CACHE_SIZE = 1 << 14
+
+const CACHED_LEVEL = 8
 
 /** One stored entry row. */
 export interface EntryRow {
@@ -139,12 +160,18 @@ export type NewEntry = EntryRow & { readonly session: string | null }
 export interface HotPath {
   /** Runs `body` in a `BEGIN IMMEDIATE` transaction (waits for other writers up to the busy timeout). */
   readonly immediate: <A>(body: () => A) => A
+  /** Runs `body` in one read transaction: one snapshot, and the file locks taken once instead of per statement. */
+  readonly read: <A>(body: () => A) => A
   readonly head: () => HeadRow | undefined
   readonly insertEntry: (row: NewEntry) => void
   readonly insertNode: (level: number, idx: number, hash: Uint8Array) => void
   readonly writeHead: (head: HeadRow) => void
   readonly insertCheckpoint: (row: CheckpointRow) => void
-  /** The stored hash of tree node (level, idx): level 0 is the leaf hash of entry idx + 1; undefined when absent. */
+  /**
+   * The hash of the perfect subtree (level, idx): level 0 is the leaf hash of entry idx + 1, levels below STORED_LEVEL
+   * are hashed from the stored leaves, higher ones are stored; undefined when absent. Nodes from level 8 up are cached
+   * (a complete subtree never changes, and every proof passes near the root).
+   */
   readonly node: (level: number, idx: number) => Uint8Array | undefined
   readonly entry: (seq: number) => EntryRow | undefined
   /** The envelope bytes of the newest entries of `type` in `session`, newest first. */
@@ -180,8 +207,8 @@ export const openHotPath = (filename: string): HotPath => {
       db.prepare<[number, number, Uint8Array]>("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
     )
     const writeHead = lazy(() =>
-      db.prepare<[HeadRow]>(
-        `INSERT INTO head (id, size, root, chain, border, note) VALUES (1, @size, @root, @chain, @border, @note)
+      db.prepare<[number, Uint8Array, Uint8Array, Uint8Array, string]>(
+        `INSERT INTO head (id, size, root, chain, border, note) VALUES (1, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET size = excluded.size, root = excluded.root, chain = excluded.chain,
          border = excluded.border, note = excluded.note`
       )
@@ -192,6 +219,14 @@ export const openHotPath = (filename: string): HotPath => {
       )
     )
     const leaf = lazy(() => db.prepare<[number], Uint8Array>("SELECT leaf FROM entries WHERE seq = ?").pluck())
+    const leaves = lazy(() =>
+      db
+        .prepare<[number, number], Buffer | null>(
+          "SELECT CAST(group_concat(unhex(printf('%016x', seq)) || leaf, '') AS BLOB) FROM entries " +
+            "WHERE seq >= ? AND seq <= ? AND length(leaf) = 32"
+        )
+        .pluck()
+    )
     const inner = lazy(() =>
       db.prepare<[number, number], Uint8Array>("SELECT hash FROM nodes WHERE level = ? AND idx = ?").pluck()
     )
@@ -208,10 +243,47 @@ export const openHotPath = (filename: string): HotPath => {
     const ofType = lazy(() =>
       db.prepare<[string, number], Uint8Array>("SELECT bytes FROM entries WHERE type = ? ORDER BY seq DESC LIMIT ?").pluck()
     )
+    const ofIndexedType = lazy(() =>
+      db
+        .prepare<[string, number], Uint8Array>(
+          `SELECT bytes FROM entries WHERE type = ? AND ${INDEXED_TYPE} ORDER BY seq DESC LIMIT ?`
+        )
+        .pluck()
+    )
+    const cache: Array<Map<number, Uint8Array>> = []
+    let cached = 0
+    const lowSubtree = (level: number, idx: number): Uint8Array | undefined => {
+      const width = 2 ** level
+      const first = idx * width + 1
+      const blob = leaves().get(first, first + width - 1)
+      if (blob === null || blob === undefined || blob.length !== 40 * width) return undefined
+      const layer: Array<Uint8Array> = []
+      for (let k = 0; k < width; k++) {
+        if (blob.readUInt32BE(40 * k) * 4294967296 + blob.readUInt32BE(40 * k + 4) !== first + k) return undefined
+        layer.push(blob.subarray(40 * k + 8, 40 * k + 40))
+      }
+      for (let n = width; n > 1; n /= 2) for (let k = 0; k < n / 2; k++) layer[k] = nodeHash(layer[2 * k]!, layer[2 * k + 1]!)
+      return layer[0]
+    }
+    const subtree = (level: number, idx: number): Uint8Array | undefined => {
+      if (level === 0) return leaf().get(idx + 1)
+      if (level < CACHED_LEVEL) return level >= STORED_LEVEL ? inner().get(level, idx) : lowSubtree(level, idx)
+      const known = (cache[level] ??= new Map()).get(idx)
+      if (known !== undefined) return known
+      const hash = inner().get(level, idx)
+      if (hash === undefined) return undefined
+      if (++cached > NODE_CACHE_SIZE) {
+        for (const m of cache) m?.clear()
+        cached = 1
+      }
+      cache[level]!.set(idx, hash)
+      return hash
+    }
     const after = lazy(() =>
       db.prepare<[number, number], [number, Uint8Array]>("SELECT seq, bytes FROM entries WHERE seq > ? ORDER BY seq LIMIT ?").raw(true)
     )
     const begin = lazy(() => db.prepare("BEGIN IMMEDIATE"))
+    const beginRead = lazy(() => db.prepare("BEGIN"))
     const commit = lazy(() => db.prepare("COMMIT"))
     const rollback = lazy(() => db.prepare("ROLLBACK"))
     return {
@@ -226,16 +298,25 @@ export const openHotPath = (filename: string): HotPath => {
           throw error
         }
       },
+      read: (body) => {
+        if (db.inTransaction) return body()
+        beginRead().run()
+        try {
+          return body()
+        } finally {
+          if (db.inTransaction) commit().run()
+        }
+      },
       head: () => head().get(),
       insertEntry: (row) =>
         void insertEntry().run(row.seq, row.id, row.type, row.recorded_at, row.bytes, row.leaf, row.chain, row.session),
       insertNode: (level, idx, hash) => void insertNode().run(level, idx, hash),
-      writeHead: (row) => void writeHead().run(row),
+      writeHead: (row) => void writeHead().run(row.size, row.root, row.chain, row.border, row.note),
       insertCheckpoint: (row) => void insertCheckpoint().run(row),
-      node: (level, idx) => (level === 0 ? leaf().get(idx + 1) : inner().get(level, idx)),
+      node: subtree,
       entry: (seq) => entry().get(seq),
       recentInSession: (session, type, limit) => inSession().all(session, type, limit),
-      recentOfType: (type, limit) => ofType().all(type, limit),
+      recentOfType: (type, limit) => (BULK_TYPES.includes(type) ? ofType() : ofIndexedType()).all(type, limit),
       after: (seq, limit) => after().all(seq, limit),
       close: () => db.close()
     }

@@ -34,9 +34,14 @@ const readText = (path: string, fd: number): string => {
   return n < buffer.length ? buffer.toString("utf8", 0, n) : readFileSync(path, "utf8")
 }
 
+let lastParsed: { readonly text: string; readonly checkpoint: LatestCheckpoint | null } | null = null
+
 const parsed = (text: string): LatestCheckpoint | null => {
+  if (lastParsed !== null && lastParsed.text === text) return lastParsed.checkpoint
   const read = readCheckpoint(text)
-  return read.ok ? read.checkpoint : null
+  const checkpoint = read.ok ? { size: read.checkpoint.size, root: read.checkpoint.root } : null
+  lastParsed = { text, checkpoint }
+  return checkpoint
 }
 
 const replace = (path: string, note: string): void => {

@@ -4,7 +4,7 @@ import { canonicalBytes } from "../domain/CanonicalJson.js"
 import type { Envelope, Source } from "../domain/Event.js"
 import { bytesEqual, CompactRange, EMPTY_ROOT, leafHash, rootFromNodes, sha256 } from "../domain/Merkle.js"
 import { checkpointText, formatSignedNote } from "../domain/NoteFormat.js"
-import type { HotPath } from "./AuditStore.js"
+import { type HotPath, STORED_LEVEL } from "./AuditStore.js"
 import { advanceLatest } from "./LatestCheckpoint.js"
 import type { SigningKey } from "./SigningKey.js"
 
@@ -106,10 +106,10 @@ export const storedRoot = (hot: HotPath, size: number): Uint8Array | null => {
 }
 
 /**
- * Appends events in one `BEGIN IMMEDIATE` transaction: canonical bytes, leaf and chain hashes, tree nodes, a signed
- * head (and a retained checkpoint every CHECKPOINT_INTERVAL entries); then advances `checkpoints/latest` when the new
- * tree extends the checkpoint there (a failure there is a warning on stderr: the entries are committed and the next
- * append retries). `events` may be a function: it then runs inside the transaction (holding the
+ * Appends events in one `BEGIN IMMEDIATE` transaction: canonical bytes, leaf and chain hashes, the tree nodes from
+ * STORED_LEVEL up, a signed head (and a retained checkpoint every CHECKPOINT_INTERVAL entries); then advances
+ * `checkpoints/latest` when the new tree extends the checkpoint there (a failure there is a warning on stderr: the
+ * entries are committed and the next append retries). `events` may be a function: it then runs inside the transaction (holding the
  * write lock), so what it reads from the log cannot change before its events land. Throws on any storage failure
  * (nothing is committed then).
  */
@@ -138,7 +138,7 @@ export const appendEvents = (
       const chain = chainHash(previous, leaf)
       previous = chain
       hot.insertEntry({ seq, id, type, recorded_at: now, bytes, leaf, chain, session: source.session })
-      for (const n of range.append(leaf)) if (n.level > 0) hot.insertNode(n.level, n.index, n.hash)
+      for (const n of range.append(leaf)) if (n.level >= STORED_LEVEL) hot.insertNode(n.level, n.index, n.hash)
       appended.push({ seq, id, leaf })
     }
     const size = range.size

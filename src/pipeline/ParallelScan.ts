@@ -45,78 +45,98 @@ interface ScanDatabase {
   readonly prepare: (sql: string) => {
     readonly raw: (on: boolean) => {
       readonly get: (...params: ReadonlyArray<unknown>) => ReadonlyArray<unknown> | undefined
-      readonly iterate: (...params: ReadonlyArray<unknown>) => IterableIterator<ReadonlyArray<unknown>>
     }
   }
 }
 
-type Sha256 = (algorithm: "sha256", data: Uint8Array, encoding: "buffer") => Buffer
+/** SHA-256 of `data` as a 32-character latin1 string (no Buffer allocated for the digest). */
+export type Sha256 = (algorithm: "sha256", data: Uint8Array, encoding: "binary") => string
 
 /**
  * Scans one range on an open better-sqlite3 connection: recomputes each leaf, checks it and the chain link against the
- * stored hashes, and folds the leaves into the range's compact range. Self-contained (its source text also runs on
- * worker threads): it uses only its arguments and `Buffer`.
+ * stored hashes, and folds the leaves into the range's compact range. Rows are read 1,000 at a time as one blob of
+ * records `seq (8 bytes) ‖ length(bytes) (4) ‖ length(leaf) ‖ length(chain) ‖ all three are blobs (1 each) ‖ 0x00 ‖
+ * bytes ‖ leaf ‖ chain`; any record that does not parse as the next seq with 32-byte blob hashes fails the range.
+ * Self-contained (its source text also runs on worker threads): it uses only its arguments and `Buffer`.
  */
 export function scanRange(db: ScanDatabase, hash: Sha256, task: RangeTask): RangeResult {
   const { first, last, wanted } = task
+  const batch = 1000
   db.pragma("mmap_size = 4294967296")
-  const rows = db
-    .prepare("SELECT seq, bytes, leaf, chain FROM entries WHERE seq >= ? AND seq <= ? ORDER BY seq")
+  const records = db
+    .prepare(
+      "SELECT CAST(group_concat(unhex(printf('%016x%08x%02x%02x%02x00', seq, length(bytes), length(leaf), " +
+        "length(chain), typeof(bytes) = 'blob' AND typeof(leaf) = 'blob' AND typeof(chain) = 'blob')) || bytes || leaf || " +
+        "chain, '') AS BLOB) FROM entries WHERE seq >= ? AND seq <= ?"
+    )
     .raw(true)
-  let previous: Buffer
-  if (task.previous !== null) previous = Buffer.from(task.previous)
+  const pair = Buffer.alloc(64)
+  if (task.previous !== null) pair.set(task.previous)
   else {
     const row = db.prepare("SELECT chain FROM entries WHERE seq = ?").raw(true).get(first - 1)
-    previous = row === undefined ? Buffer.alloc(32) : (row[0] as Buffer)
+    if (row !== undefined && row[0] instanceof Uint8Array && row[0].length === 32) pair.set(row[0])
   }
-  const pair = Buffer.alloc(64)
   const node = Buffer.alloc(65)
   node[0] = 1
-  let scratch = Buffer.alloc(4096)
   const levels: Array<number> = []
-  const hashes: Array<Buffer> = []
+  const hashes: Array<string> = []
   const snapshots: Array<[number, Array<number>, Uint8Array]> = []
   const pack = (): [Array<number>, Uint8Array] => {
     const out = Buffer.alloc(32 * hashes.length)
-    for (let k = 0; k < hashes.length; k++) hashes[k]!.copy(out, 32 * k)
+    for (let k = 0; k < hashes.length; k++) out.write(hashes[k]!, 32 * k, "latin1")
     return [levels.slice(), out]
   }
   let w = 0
   let expected = first
-  for (const row of rows.iterate(first, last)) {
-    const seq = row[0] as number
-    const bytes = row[1] as Buffer
-    if (seq !== expected) return { ok: false, first, at: expected }
-    if (bytes.length + 1 > scratch.length) scratch = Buffer.alloc(2 * (bytes.length + 1))
-    scratch[0] = 0
-    bytes.copy(scratch, 1)
-    const computed = hash("sha256", scratch.subarray(0, bytes.length + 1), "buffer")
-    if (!computed.equals(row[2] as Buffer)) return { ok: false, first, at: seq }
-    previous.copy(pair, 0)
-    computed.copy(pair, 32)
-    const chain = row[3] as Buffer
-    if (!hash("sha256", pair, "buffer").equals(chain)) return { ok: false, first, at: seq }
-    previous = chain
-    let level = 0
-    let index = seq - 1
-    let h = computed
-    while (hashes.length > 0 && levels[levels.length - 1] === level && index % 2 === 1) {
-      hashes.pop()!.copy(node, 1)
-      h.copy(node, 33)
-      h = hash("sha256", node, "buffer")
-      levels.pop()
-      level++
-      index = (index - 1) / 2
+  for (let from = first; from <= last; from += batch) {
+    const blob = records.get(from, Math.min(last, from + batch - 1))?.[0]
+    if (!(blob instanceof Buffer)) return { ok: false, first, at: expected }
+    const end = blob.length
+    let o = 0
+    while (o < end) {
+      if (o + 16 > end) return { ok: false, first, at: expected }
+      const seq = blob.readUInt16BE(o) * 281474976710656 + blob.readUIntBE(o + 2, 6)
+      const length = blob.readUInt32BE(o + 8)
+      const start = o + 16
+      if (seq !== expected) return { ok: false, first, at: expected }
+      if (blob[o + 12] !== 32 || blob[o + 13] !== 32 || blob[o + 14] !== 1 || start + length + 64 > end) {
+        return { ok: false, first, at: seq }
+      }
+      const leaf = hash("sha256", blob.subarray(start - 1, start + length), "binary")
+      pair.write(leaf, 32, "latin1")
+      if (pair.compare(blob, start + length, start + length + 32, 32, 64) !== 0) return { ok: false, first, at: seq }
+      pair.write(hash("sha256", pair, "binary"), 0, "latin1")
+      if (pair.compare(blob, start + length + 32, start + length + 64, 0, 32) !== 0) return { ok: false, first, at: seq }
+      let level = 0
+      let index = seq - 1
+      let h = leaf
+      while (hashes.length > 0 && levels[levels.length - 1] === level && index % 2 === 1) {
+        node.write(hashes.pop()!, 1, "latin1")
+        node.write(h, 33, "latin1")
+        h = hash("sha256", node, "binary")
+        levels.pop()
+        level++
+        index = (index - 1) / 2
+      }
+      levels.push(level)
+      hashes.push(h)
+      while (w < wanted.length && wanted[w]! < seq) w++
+      if (w < wanted.length && wanted[w] === seq) snapshots.push([seq, ...pack()])
+      expected++
+      o = start + length + 64
     }
-    levels.push(level)
-    hashes.push(h)
-    while (w < wanted.length && wanted[w]! < seq) w++
-    if (w < wanted.length && wanted[w] === seq) snapshots.push([seq, ...pack()])
-    expected++
   }
   if (expected !== last + 1) return { ok: false, first, at: expected }
   const [finalLevels, finalHashes] = pack()
-  return { ok: true, first, last, lastChain: previous, levels: finalLevels, hashes: finalHashes, snapshots }
+  return {
+    ok: true,
+    first,
+    last,
+    lastChain: Buffer.from(pair.subarray(0, 32)),
+    levels: finalLevels,
+    hashes: finalHashes,
+    snapshots
+  }
 }
 
 const WORKER_SOURCE = `

@@ -325,15 +325,15 @@ describe("AuditLog storage", () => {
         "UPDATE entries SET bytes = x'00'",
         "DELETE FROM entries WHERE seq = 2",
         "DELETE FROM entries",
-        "UPDATE nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 0",
-        "DELETE FROM nodes WHERE level = 1",
+        "UPDATE nodes SET hash = zeroblob(32) WHERE level = 4 AND idx = 0",
+        "DELETE FROM nodes WHERE level = 4",
         "UPDATE checkpoints SET note = 'forged' WHERE size = 3",
         "DELETE FROM checkpoints",
         `INSERT OR REPLACE INTO entries (seq, id, type, recorded_at, bytes, leaf, chain)
           VALUES (2, 'forged', 'v1.Forged', '${String(entry["recorded_at"])}', x'00', zeroblob(32), zeroblob(32))`,
         `INSERT OR REPLACE INTO entries (seq, id, type, recorded_at, bytes, leaf, chain)
           VALUES (999, '${String(entry["id"])}', 'v1.Forged', 'now', x'00', zeroblob(32), zeroblob(32))`,
-        "REPLACE INTO nodes (level, idx, hash) VALUES (1, 0, zeroblob(32))",
+        "REPLACE INTO nodes (level, idx, hash) VALUES (4, 0, zeroblob(32))",
         "INSERT OR REPLACE INTO checkpoints (size, root, note, created_at) VALUES (3, zeroblob(32), 'forged', 'now')",
         `INSERT INTO entries (seq, id, type, recorded_at, bytes, leaf, chain)
           VALUES (2, 'x', 't', 'now', x'00', zeroblob(32), zeroblob(32))
@@ -455,13 +455,50 @@ describe("AuditLog storage", () => {
       assert.isTrue(report.valid)
       assert.strictEqual(report.length, 4)
       const after = new openDatabase(join(home, "audit.db"))
-      assert.deepStrictEqual(after.prepare("SELECT value FROM meta WHERE key = 'schema'").get(), { value: "2" })
+      assert.deepStrictEqual(after.prepare("SELECT value FROM meta WHERE key = 'schema'").get(), { value: "3" })
       assert.deepStrictEqual(after.prepare("SELECT seq, session FROM entries ORDER BY seq").all().map((r) => r["session"]), [
         null,
         null,
         null,
         "s-1"
       ])
+      after.close()
+    })
+  )
+
+  it.scoped("migrates a version 2 database (full type index, nodes below level 4) in place; proofs stay right", () =>
+    Effect.gen(function* () {
+      const home = yield* tempHome
+      yield* withLog(home, (log) => appendGroups(log, [40, 1, 1]))
+      const db = new openDatabase(join(home, "audit.db"))
+      db.exec("DROP INDEX entries_type")
+      db.exec("CREATE INDEX entries_type ON entries (type, seq)")
+      db.exec("UPDATE meta SET value = '2' WHERE key = 'schema'")
+      db.exec("INSERT INTO nodes (level, idx, hash) VALUES (1, 0, zeroblob(32))")
+      db.close()
+      const leaves = yield* withLog(home, (log) =>
+        Effect.gen(function* () {
+          yield* log.append([ruleEvent(1), evalEvent(50)])
+          yield* appendGroups(log, [20], 60)
+          const leaves = yield* allLeaves(log)
+          for (const seq of [1, 2, 17, 42, 43, 64]) {
+            const { proof } = yield* log.inclusion(seq)
+            assert.deepStrictEqual(proof.map(hex), Merkle.inclusionProof(leaves, seq - 1).map(hex), `inclusion of #${seq}`)
+          }
+          const c = yield* log.consistency(3, 63)
+          assert.deepStrictEqual(c.proof.map(hex), Merkle.consistencyProof(leaves.slice(0, 63), 3).map(hex))
+          assert.deepStrictEqual((yield* log.entries({ type: "v1.RuleChanged" })).map((e) => e.seq), [43])
+          assert.strictEqual((yield* log.entries({ type: "v1.EvalDecided" })).length, 63)
+          assert.isTrue((yield* verifyLog({ incremental: false })).valid)
+          return leaves
+        })
+      )
+      assert.strictEqual(leaves.length, 64)
+      const after = new openDatabase(join(home, "audit.db"))
+      assert.deepStrictEqual(after.prepare("SELECT value FROM meta WHERE key = 'schema'").get(), { value: "3" })
+      const index = after.prepare("SELECT sql FROM sqlite_master WHERE name = 'entries_type'").get()!["sql"]
+      assert.match(String(index), /WHERE type NOT IN \('v1\.EvalDecided', 'v1\.ToolCompleted'\)/)
+      assert.deepStrictEqual(after.prepare("SELECT count(*) AS n FROM nodes WHERE level > 0 AND level < 4").get(), { n: 1 })
       after.close()
     })
   )

@@ -158,6 +158,55 @@ describe("parallel verification scan", () => {
     })
   )
 
+  it.scoped("its node:crypto hashes equal @noble/hashes: leaves, chain links and the tree root", () =>
+    Effect.gen(function* () {
+      const { sha256 } = yield* Effect.promise(() => import("@noble/hashes/sha2.js"))
+      const home = yield* tempHome
+      const path = yield* buildLog(home)
+      const db = new openDatabase(path)
+      const rows = db.prepare("SELECT seq, bytes, leaf, chain FROM entries ORDER BY seq").all() as unknown as Array<{
+        bytes: Buffer
+        leaf: Buffer
+        chain: Buffer
+      }>
+      db.close()
+      let chain: Uint8Array = new Uint8Array(32)
+      const leaves = rows.map((r) => {
+        const leaf = sha256(new Uint8Array([0, ...r.bytes]))
+        chain = sha256(new Uint8Array([...chain, ...leaf]))
+        assert.deepStrictEqual(Buffer.from(leaf), r.leaf)
+        assert.deepStrictEqual(Buffer.from(chain), r.chain)
+        return leaf
+      })
+      const mth = (xs: ReadonlyArray<Uint8Array>): Uint8Array => {
+        if (xs.length === 1) return xs[0]!
+        const k = 2 ** Math.floor(Math.log2(xs.length - 1))
+        return sha256(new Uint8Array([1, ...mth(xs.slice(0, k)), ...mth(xs.slice(k))]))
+      }
+      for (const workers of [0, 2]) {
+        const s = yield* scan(path, 0, SIZE, LogWriter.CHAIN_START, workers)
+        assert.isTrue(s.result.ok)
+        if (!s.result.ok) return
+        assert.deepStrictEqual(new Uint8Array(s.result.lastChain), chain)
+        assert.deepStrictEqual(new Uint8Array(s.root), mth(leaves))
+        assert.deepStrictEqual(new Uint8Array(s.roots.get(2049)!), mth(leaves.slice(0, 2049)))
+      }
+    })
+  )
+
+  it.scoped("fails the range on a hash of the wrong length or a payload stored as text", () =>
+    Effect.gen(function* () {
+      const home = yield* tempHome
+      const path = yield* buildLog(home)
+      tamper(path, "UPDATE entries SET bytes = CAST(bytes AS TEXT) WHERE seq = 2900")
+      assert.deepStrictEqual((yield* scan(path, 0, SIZE, LogWriter.CHAIN_START, 2)).result, { ok: false, at: 2900 })
+      tamper(path, "UPDATE entries SET leaf = substr(leaf, 1, 31) WHERE seq = 1800")
+      assert.deepStrictEqual((yield* scan(path, 0, SIZE, LogWriter.CHAIN_START, 2)).result, { ok: false, at: 1800 })
+      tamper(path, "UPDATE entries SET chain = chain || x'00' WHERE seq = 900")
+      assert.deepStrictEqual((yield* scan(path, 0, SIZE, LogWriter.CHAIN_START, 0)).result, { ok: false, at: 900 })
+    })
+  )
+
   it.scoped("verifyLog gives the same report through the parallel path as through the sequential scan", () =>
     Effect.gen(function* () {
       const home = yield* tempHome
