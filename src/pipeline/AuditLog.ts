@@ -109,17 +109,19 @@ const decodeEntry = (row: EntryRow): StoredEntry => ({
   envelope: parseEnvelope(row)
 })
 
-const parseEnvelope = (row: Pick<EntryRow, "seq" | "bytes">): Envelope => {
+const parseEnvelope = (row: Pick<EntryRow, "seq" | "bytes">): Envelope => envelopeFromText(row.seq, Buffer.from(row.bytes).toString("utf8"))
+
+const envelopeFromText = (seq: number, text: string): Envelope => {
   let envelope: unknown = null
   try {
-    envelope = JSON.parse(Buffer.from(row.bytes).toString("utf8"))
+    envelope = JSON.parse(text)
   } catch {
     envelope = null
   }
   if (typeof envelope === "object" && envelope !== null && !Array.isArray(envelope)) return envelope as Envelope
   throw new AuditError({
     reason: "storage",
-    message: `audit log: entry #${row.seq} is not a JSON envelope (run \`ssg audit verify\`)`
+    message: `audit log: entry #${seq} is not a JSON envelope (run \`ssg audit verify\`)`
   })
 }
 
@@ -270,7 +272,7 @@ export const layer = Layer.scoped(
     }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))
 
     const envelopesAfter = (seq: number, limit: number) =>
-      hotRead((hot) => hot.after(seq, limit).map(([s, bytes]) => parseEnvelope({ seq: s, bytes })))
+      hotRead((hot) => hot.after(seq, limit).map(([s, text]) => envelopeFromText(s, text)))
 
     const latestOfType = (type: string, limit: number) =>
       hotRead((hot) => hot.recentOfType(type, limit).map((bytes) => parseEnvelope({ seq: 0, bytes })))

@@ -178,8 +178,8 @@ export interface HotPath {
   readonly recentInSession: (session: string, type: string, limit: number) => ReadonlyArray<Uint8Array>
   /** The envelope bytes of the newest entries of `type`, newest first. */
   readonly recentOfType: (type: string, limit: number) => ReadonlyArray<Uint8Array>
-  /** Up to `limit` entries after `seq`, in order, as [seq, envelope bytes]. */
-  readonly after: (seq: number, limit: number) => ReadonlyArray<readonly [number, Uint8Array]>
+  /** Up to `limit` entries after `seq`, in order, as [seq, envelope JSON text]. */
+  readonly after: (seq: number, limit: number) => ReadonlyArray<readonly [number, string]>
   readonly close: () => void
 }
 
@@ -280,7 +280,7 @@ export const openHotPath = (filename: string): HotPath => {
       return hash
     }
     const after = lazy(() =>
-      db.prepare<[number, number], [number, Uint8Array]>("SELECT seq, bytes FROM entries WHERE seq > ? ORDER BY seq LIMIT ?").raw(true)
+      db.prepare<[number, number], [number, string]>("SELECT seq, CAST(bytes AS TEXT) FROM entries WHERE seq > ? ORDER BY seq LIMIT ?").raw(true)
     )
     const begin = lazy(() => db.prepare("BEGIN IMMEDIATE"))
     const beginRead = lazy(() => db.prepare("BEGIN"))
