@@ -1,4 +1,4 @@
-// The probes behind the interleaved A/B figures of BENCHMARKS.md (issue 3); run with `node scripts/probe.mjs PROBE ...`:
+// The probes behind the interleaved A/B figures of BENCHMARKS.md (issue 3); run with `SSG_BENCH_ENTRY=bench/probes.ts node scripts/bench.mjs PROBE ...`:
 //   fill HOME SIZE      a log of SIZE entries in HOME, appended in groups of 5,000
 //   verify HOME RUNS    full `audit verify` of HOME's log, RUNS times: wall time and process CPU
 //   proofs HOME         3 rounds of 2,000 inclusion and 1,000 consistency proofs: p50, p99, CPU per proof
@@ -156,6 +156,6 @@ else if (probe === "verify") await verify(first, Number(second || 1))
 else if (probe === "proofs") await proofs(first)
 else if (probe === "append") append(Number(first || 1000), Number(second || 256))
 else {
-  console.error("usage: node scripts/probe.mjs fill HOME SIZE | verify HOME RUNS | proofs HOME | append N GROUP")
+  console.error("usage: SSG_BENCH_ENTRY=bench/probes.ts node scripts/bench.mjs fill HOME SIZE | verify HOME RUNS | proofs HOME | append N GROUP")
   process.exit(2)
 }

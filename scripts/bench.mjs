@@ -1,15 +1,16 @@
-// Bundles bench/run.ts with esbuild into .bench/ (like the shipped CLI: plain node, no TypeScript loader on the
-// measured path) and runs it; arguments and SSG_BENCH_* variables pass through.
+// Bundles bench/run.ts (or SSG_BENCH_ENTRY, e.g. bench/probes.ts) with esbuild into .bench/ (like the shipped CLI:
+// plain node, no TypeScript loader on the measured path) and runs it; arguments and SSG_BENCH_* variables pass through.
 import { build } from "esbuild"
 import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
-const outfile = `${root}.bench/run.mjs`
+const entry = process.env["SSG_BENCH_ENTRY"] ?? "bench/run.ts"
+const outfile = `${root}.bench/${entry.replace(/^.*\//, "").replace(/\.ts$/, "")}.mjs`
 
 await build({
   absWorkingDir: root,
-  entryPoints: ["bench/run.ts"],
+  entryPoints: [entry],
   outfile,
   bundle: true,
   platform: "node",

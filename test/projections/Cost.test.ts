@@ -3,6 +3,7 @@ import type { Envelope } from "../../src/domain/Event.js"
 import { pricer } from "../../src/domain/Pricing.js"
 import { costProjection, type CostState, costSummary, PENDING_KEPT } from "../../src/projections/Cost.js"
 import { fold } from "../../src/projections/Projection.js"
+import { incrementalAndWhole, random } from "../support/projection.js"
 
 let seq = 0
 
@@ -134,25 +135,12 @@ describe("the cost projection", () => {
     for (let s = 1; s <= 100; s++) {
       const next = random(s)
       const log = Array.from({ length: Math.floor(next() * 300) }, () => randomEnvelope(next))
-      const whole = JSON.stringify(costProjection.encode(fold(costProjection, costProjection.initial(), log)))
-      let stored = costProjection.encode(costProjection.initial())
-      for (let i = 0; i < log.length; ) {
-        const step = 1 + Math.floor(next() * 40)
-        const state = costProjection.decode(JSON.parse(JSON.stringify(stored)))
-        stored = costProjection.encode(fold(costProjection, state, log.slice(i, i + step)))
-        i += step
-      }
-      expect(JSON.stringify(stored), `seed ${s}`).toBe(whole)
+      const { incremental, whole } = incrementalAndWhole(costProjection, log, next)
+      expect(incremental, `seed ${s}`).toBe(whole)
     }
   })
 })
 
-const random = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
 
 const randomEnvelope = (next: () => number): Envelope => {
   const pick = <A>(xs: ReadonlyArray<A>): A => xs[Math.floor(next() * xs.length)]!

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import type { Envelope } from "../../src/domain/Event.js"
 import { fold } from "../../src/projections/Projection.js"
+import { incrementalAndWhole, random } from "../support/projection.js"
 import {
   dayReport,
   median,
@@ -115,8 +116,7 @@ describe("the productivity projection", () => {
 
   it("folds incrementally through encode/decode into exactly the state of one fold (100 random logs)", () => {
     for (let s = 1; s <= 100; s++) {
-      let x = s
-      const next = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648)
+      const next = random(s)
       let t = Date.parse("2026-11-19T22:00:00.000Z")
       const events: Array<Envelope> = []
       const length = Math.floor(next() * 300)
@@ -128,15 +128,8 @@ describe("the productivity projection", () => {
         else if (r < 0.2) events.push(resolved(ts, `p${Math.floor(next() * 8)}`))
         else events.push(evaluation(ts, ["allow", "block", "ask", "force", "log"][Math.floor(next() * 5)]!, `i${Math.floor(next() * 6)}`))
       }
-      const whole = JSON.stringify(productivityProjection.encode(run(events)))
-      let stored = productivityProjection.encode(productivityProjection.initial())
-      for (let at = 0; at < events.length; ) {
-        const step = 1 + Math.floor(next() * 40)
-        const state = productivityProjection.decode(JSON.parse(JSON.stringify(stored)))
-        stored = productivityProjection.encode(fold(productivityProjection, state, events.slice(at, at + step)))
-        at += step
-      }
-      expect(JSON.stringify(stored), `seed ${s}`).toBe(whole)
+      const { incremental, whole } = incrementalAndWhole(productivityProjection, events, next)
+      expect(incremental, `seed ${s}`).toBe(whole)
     }
   })
 })

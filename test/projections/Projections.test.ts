@@ -11,14 +11,7 @@ import { BLOCKED_KEPT, blockedProjection } from "../../src/projections/Blocked.j
 import { latencyQuantile, metricsProjection } from "../../src/projections/Metrics.js"
 import { fold } from "../../src/projections/Projection.js"
 import * as Projections from "../../src/projections/Projections.js"
-
-/** A small seeded generator (mulberry32), so every property run is reproducible from its seed. */
-const random = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
+import { incrementalAndWhole, random } from "../support/projection.js"
 
 const DECISIONS = ["allow", "block", "ask", "force", "log", "shadow"] as const
 const CLIENTS = ["claude-code", "codex", "gemini", "__proto__", "constructor"]
@@ -62,15 +55,8 @@ describe("the metrics projection", () => {
     for (let seed = 1; seed <= 100; seed++) {
       const next = random(seed)
       const envelopes = Array.from({ length: Math.floor(next() * 400) }, (_, i) => envelopeOf(randomEvent(next), i + 1))
-      const whole = fold(metricsProjection, metricsProjection.initial(), envelopes)
-      let stored = metricsProjection.encode(metricsProjection.initial())
-      for (let at = 0; at < envelopes.length; ) {
-        const step = 1 + Math.floor(next() * 50)
-        const state = metricsProjection.decode(JSON.parse(JSON.stringify(stored)))
-        stored = metricsProjection.encode(fold(metricsProjection, state, envelopes.slice(at, at + step)))
-        at += step
-      }
-      assert.strictEqual(JSON.stringify(stored), encoded(whole), `seed ${seed}`)
+      const { incremental, whole } = incrementalAndWhole(metricsProjection, envelopes, next)
+      assert.strictEqual(incremental, whole, `seed ${seed}`)
     }
   })
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import type { Envelope } from "../../src/domain/Event.js"
 import { fold } from "../../src/projections/Projection.js"
+import { incrementalAndWhole, random } from "../support/projection.js"
 import { CONTEXT_EVENTS, currentPack, findPack, PACKS_KEPT, rcaProjection, type RcaState } from "../../src/projections/Rca.js"
 import { nextSteps, packView } from "../../src/projections/RcaView.js"
 
@@ -102,8 +103,7 @@ describe("the rca projection", () => {
 
   it("folds incrementally through encode/decode into exactly the state of one fold (100 random logs)", () => {
     for (let s = 1; s <= 100; s++) {
-      let x = s
-      const next = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648
+      const next = random(s)
       seq = 0
       const events: Array<Envelope> = Array.from({ length: Math.floor(next() * 300) }, () => {
         const session = ["s1", "s2", null][Math.floor(next() * 3)]!
@@ -112,14 +112,8 @@ describe("the rca projection", () => {
         if (r < 0.45) return envelope("v1.WorkflowGateFinished", { run_id: "r", gate: "g", status: next() < 0.5 ? "failed" : "passed", duration_ms: 1 }, session)
         return decided(["allow", "block", "ask", "force"][Math.floor(next() * 4)]!, ["no-rm", "loop-guard", null][Math.floor(next() * 3)]!, "c", session)
       })
-      const whole = JSON.stringify(rcaProjection.encode(run(events)))
-      let stored = rcaProjection.encode(rcaProjection.initial())
-      for (let i = 0; i < events.length; ) {
-        const step = 1 + Math.floor(next() * 40)
-        stored = rcaProjection.encode(fold(rcaProjection, rcaProjection.decode(JSON.parse(JSON.stringify(stored))), events.slice(i, i + step)))
-        i += step
-      }
-      expect(JSON.stringify(stored), `seed ${s}`).toBe(whole)
+      const { incremental, whole } = incrementalAndWhole(rcaProjection, events, next)
+      expect(incremental, `seed ${s}`).toBe(whole)
     }
   })
 })
