@@ -55,7 +55,7 @@ const summaryCommand = Command.make(
       const { state } = yield* (yield* Projections).catchUp(costProjection)
       const summary = costSummary(state, { by, sinceDays, now: Date.now(), price: pricer(config.cost.prices) })
       if (json) return yield* Console.log(JSON.stringify(jsonReport(summary)))
-      for (const line of textReport(summary)) yield* Console.log(line)
+      for (const line of costReportLines(summary)) yield* Console.log(line)
     })
 ).pipe(Command.withDescription("Calls, tokens and USD per tool, client, capability or decision over the last N days"))
 
@@ -85,7 +85,8 @@ const grouped = (n: number): string => n.toLocaleString("en-US")
 const dollars = (g: Omit<CostGroup, "key">): string =>
   g.unpriced_calls === g.calls ? "—" : `$${g.usd.toFixed(4)}${g.unpriced_calls > 0 ? "*" : ""}`
 
-const textReport = (s: CostSummary): ReadonlyArray<string> => {
+/** The text report of a cost summary: a table with a total line, what is not priced, how tokens were counted. */
+export const costReportLines = (s: CostSummary): ReadonlyArray<string> => {
   const window = `last ${s.since_days} day${s.since_days === 1 ? "" : "s"} (UTC ${s.from} to ${s.to})`
   if (s.rows.length === 0) {
     return [

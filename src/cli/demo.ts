@@ -11,6 +11,8 @@ import { hookDecide, hookPost } from "../pipeline/Hook.js"
 import * as Keys from "../pipeline/Keys.js"
 import { pathsFrom, SsgPaths } from "../pipeline/Paths.js"
 import * as RuleFiles from "../pipeline/RuleFiles.js"
+import { pricer } from "../domain/Pricing.js"
+import { costProjection, costSummary } from "../projections/Cost.js"
 import { fold } from "../projections/Projection.js"
 import { dayReport, productivityProjection } from "../projections/Productivity.js"
 import { currentPack, rcaProjection } from "../projections/Rca.js"
@@ -20,6 +22,7 @@ import { readSinkConfigs } from "../sinks/SinkConfig.js"
 import * as SinkState from "../sinks/SinkState.js"
 import { startHecServer } from "../../test/support/HecServer.js"
 import { kcatAvailable, kcatConsume, startKafkaMock } from "../../test/support/KafkaMock.js"
+import { costReportLines } from "./cost.js"
 import { demoSession } from "./DemoSession.js"
 import { Finding } from "./finding.js"
 import { applyPlan, installStarterRules, STARTER_RULES_DIR } from "./init.js"
@@ -45,6 +48,9 @@ const sandboxLayer = (home: string, cwd: string) =>
   )
 
 const HEC_TOKEN = "00000000-0000-4000-8000-00000000demo"
+
+/** The model the demo's calls are priced as when their payload names none. */
+const DEMO_MODEL = "claude-sonnet-4-5"
 
 /** Forwards the demo's log with `ssg sinks run --once` semantics to a local HEC test server, and to a Kafka mock broker when kcat is installed; prints what arrived. */
 const forwardDemo = (home: string, project: string) =>
@@ -102,7 +108,7 @@ export const demoCommand = Command.make("demo", {}, () =>
       installStarterRules(join(project, ".sigmashake", "rules"))
       for (const name of ["claude-code", "gemini"] as const) applyPlan(ADAPTERS[name].install(project, { rules: rules.rules }), project, home)
       yield* Console.log(`init: ${rules.rules.length} starter rules in .sigmashake/rules; hooks for claude-code and gemini installed`)
-      const env: NodeJS.ProcessEnv = { ...process.env, SSG_HOME: home }
+      const env: NodeJS.ProcessEnv = { ...process.env, SSG_HOME: home, SSG_MODEL: process.env["SSG_MODEL"] ?? DEMO_MODEL }
       delete env["SSG_CLIENT"]
       const steps = demoSession(project)
       const byClient = new Map<string, Map<string, number>>()
@@ -154,6 +160,10 @@ export const demoCommand = Command.make("demo", {}, () =>
 
       const envelopes = yield* Effect.flatMap(AuditLog.AuditLog, (log) => log.envelopesAfter(0, 1_000_000)).pipe(Effect.provide(sandboxLayer(home, project)))
       const now = new Date()
+      const cost = costSummary(fold(costProjection, costProjection.initial(), envelopes), { by: "tool", sinceDays: 7, now: now.getTime(), price: pricer({}) })
+      yield* Console.log("")
+      yield* Console.log(`cost summary (ssg cost summary; SSG_MODEL=${env["SSG_MODEL"]} where a payload names no model):`)
+      for (const line of costReportLines(cost)) yield* Console.log(`  ${line}`)
       const productivity = dayReport(fold(productivityProjection, productivityProjection.initial(), envelopes), now.toISOString().slice(0, 10), now)
       yield* Console.log("")
       yield* Console.log(

@@ -195,6 +195,7 @@ describe("ssg demo", () => {
     expect(r.stdout).toMatch(/loop-guard/)
     expect(r.stdout).toMatch(/^Chain integrity: VALID ✓$/m)
     expect(r.stdout).toMatch(/^ssg\.local\/[0-9a-f]{16}\n\d+\n[A-Za-z0-9+/]{43}=\n\n— ssg\.local\/[0-9a-f]{16} \S+$/m)
+    expect(r.stdout).toMatch(/^ {2}total +\d+ +[\d,]+ +[\d,]+ +\$\d+\.\d{4} +100\.0%$/m)
     expect(r.stdout).toMatch(/^productivity today \(ssg productivity show\): \d+(\.\d)? \/ 100 — \d+ evaluations/m)
     expect(r.stdout).toMatch(/^# RCA [0-9a-f-]{36}$/m)
     expect(r.stdout).toContain("## Next steps")
