@@ -93,8 +93,8 @@ const forwardDemo = (home: string, project: string) =>
 /**
  * `ssg demo`: in a fresh temporary SSG_HOME and project, installs the starter ruleset and the Claude Code and Gemini
  * hooks as `ssg init` does, replays a built-in session of Claude Code, Codex and Gemini CLI tool calls through the
- * hook's code path (each call recorded, each post-tool event too), summarises the decisions, verifies the audit log
- * and prints its signed checkpoint.
+ * hook's code path, summarises the decisions, verifies the audit log, forwards it to local test destinations, and ends
+ * with the cost summary, today's productivity score and the current root-cause pack.
  */
 export const demoCommand = Command.make("demo", {}, () =>
   Effect.gen(function* () {
@@ -157,6 +157,7 @@ export const demoCommand = Command.make("demo", {}, () =>
       yield* Console.log("signed checkpoint (checkpoints/latest):")
       yield* Console.log(readFileSync(join(home, "checkpoints", "latest"), "utf8").trimEnd())
       if (!report.valid) return yield* new Finding({ message: "demo: the audit log does not verify", silent: true })
+      yield* forwardDemo(home, project)
 
       const envelopes = yield* Effect.flatMap(AuditLog.AuditLog, (log) => log.envelopesAfter(0, 1_000_000)).pipe(Effect.provide(sandboxLayer(home, project)))
       const now = new Date()
@@ -177,7 +178,7 @@ export const demoCommand = Command.make("demo", {}, () =>
         yield* Console.log("")
         yield* Console.log(packMarkdown(packView(pack, rule === undefined ? null : ruleView(rule, STARTER_RULES_DIR))))
       }
-      yield* forwardDemo(home, project)
+
     } finally {
       rmSync(sandbox, { recursive: true, force: true })
     }

@@ -40,7 +40,8 @@ export interface RcaPack {
 }
 
 interface SessionState {
-  readonly recent: Array<ContextEvent>
+  /** The session's last events, summarised when a pack or the stored state needs them. */
+  readonly recent: Array<ContextEvent | Envelope>
   failures: number
   spiral: string | null
   readonly blocks: Map<string, number>
@@ -53,7 +54,7 @@ export interface RcaState {
   readonly ruleBlocks: Map<string, number>
 }
 
-/** How many packs the projection keeps (the newest). */
+/** How many packs the projection keeps (the newest; in memory up to twice as many between trims). */
 export const PACKS_KEPT = 1_000
 /** How many sessions' context it keeps (the most recently active). */
 export const SESSIONS_KEPT = 1_000
@@ -84,6 +85,14 @@ const summarize = (envelope: Envelope): string => {
   }
 }
 
+const contextOf = (item: ContextEvent | Envelope): ContextEvent =>
+  "summary" in item ? item : { seq: item.seq, timestamp: item.timestamp, type: item.type, summary: summarize(item) }
+
+const contextBefore = (session: SessionState): Array<ContextEvent> => {
+  for (let i = 0; i < session.recent.length; i++) session.recent[i] = contextOf(session.recent[i]!)
+  return session.recent as Array<ContextEvent>
+}
+
 const sessionOf = (state: RcaState, key: string): SessionState => {
   let session = state.sessions.get(key)
   if (session === undefined) session = { recent: [], failures: 0, spiral: null, blocks: new Map() }
@@ -101,52 +110,67 @@ const bump = (counts: Map<string, number>, key: string): number => {
 
 const addPack = (state: RcaState, pack: RcaPack): void => {
   state.packs.push(pack)
-  if (state.packs.length > PACKS_KEPT) state.packs.splice(0, state.packs.length - PACKS_KEPT)
+  if (state.packs.length >= 2 * PACKS_KEPT) state.packs.splice(0, state.packs.length - PACKS_KEPT)
 }
 
 const evalPack = (state: RcaState, session: SessionState, envelope: Envelope): RcaPack | null => {
   const d = envelope.data as Record<string, unknown>
   const decision = text(d["decision"])
-  const ruleId = text(d["rule_id"])
   if (decision !== "block" && decision !== "ask" && decision !== "force") return null
+  const ruleId = text(d["rule_id"])
   const tool = text(d["tool"]) ?? "?"
   const input = text(d["input_summary"]) ?? ""
-  const base = {
-    trace_id: envelope.id,
-    seq: envelope.seq,
-    timestamp: envelope.timestamp,
-    session: envelope.source.session,
-    client: text(d["client"]) ?? envelope.source.client,
-    attempted: { tool, capability: text(d["capability"]), input_summary: input },
-    why: { rule_id: ruleId, message: text(d["reason"]) },
-    context: [...session.recent],
-    detail: null
-  }
+  let trigger: Trigger
+  let severity: Severity
+  let summary: string
+  let pattern: RcaPack["pattern"]
   if (decision === "block" && ruleId === "ssg-fail-closed") {
-    return { ...base, trigger: "fail-closed", severity: "critical", summary: `ssg could not evaluate a ${tool} call and blocked it (fail closed)`, pattern: { kind: "single", count: 1, description: "ssg itself failed (rules, config, key or log), not the agent" } }
-  }
-  if (decision === "block" && ruleId === "loop-guard") {
-    return { ...base, trigger: "loop-guard", severity: "high", summary: `loop guard: the same ${tool} command came a third time in a row`, pattern: { kind: "loop", count: 3, description: "the agent repeats one command without changing approach" } }
-  }
-  if (decision === "block") {
+    trigger = "fail-closed"
+    severity = "critical"
+    summary = `ssg could not evaluate a ${tool} call and blocked it (fail closed)`
+    pattern = { kind: "single", count: 1, description: "ssg itself failed (rules, config, key or log), not the agent" }
+  } else if (decision === "block" && ruleId === "loop-guard") {
+    trigger = "loop-guard"
+    severity = "high"
+    summary = `loop guard: the same ${tool} command came a third time in a row`
+    pattern = { kind: "loop", count: 3, description: "the agent repeats one command without changing approach" }
+  } else if (decision === "block") {
     const rule = ruleId ?? "(no rule)"
     const inSession = bump(session.blocks, rule)
     const overall = bump(state.ruleBlocks, rule)
     const repeated = inSession >= REPEATED_BLOCKS
-    return {
-      ...base,
-      trigger: "block",
-      severity: repeated ? "high" : "medium",
-      summary: `${rule} blocked ${tool}: ${clip(input, 80)}`,
-      pattern: repeated
-        ? { kind: "repeated-block", count: inSession, description: `${rule} blocked this session ${inSession} times (${overall} in all)` }
-        : { kind: "single", count: overall, description: `${rule} has blocked ${overall} call(s) in all` }
-    }
+    trigger = "block"
+    severity = repeated ? "high" : "medium"
+    summary = `${rule} blocked ${tool}: ${clip(input, 80)}`
+    pattern = repeated
+      ? { kind: "repeated-block", count: inSession, description: `${rule} blocked this session ${inSession} times (${overall} in all)` }
+      : { kind: "single", count: overall, description: `${rule} has blocked ${overall} call(s) in all` }
+  } else if (decision === "ask") {
+    trigger = "ask"
+    severity = "low"
+    summary = `${ruleId ?? "a rule"} asks a human before ${tool}: ${clip(input, 80)}`
+    pattern = { kind: "single", count: 1, description: "waiting for a human decision" }
+  } else {
+    trigger = "force"
+    severity = "medium"
+    summary = `${ruleId ?? "a rule"} replaced ${tool} with guidance: ${clip(input, 80)}`
+    pattern = { kind: "single", count: 1, description: "the agent was steered to another tool or command" }
   }
-  if (decision === "ask") {
-    return { ...base, trigger: "ask", severity: "low", summary: `${ruleId ?? "a rule"} asks a human before ${tool}: ${clip(input, 80)}`, pattern: { kind: "single", count: 1, description: "waiting for a human decision" } }
+  return {
+    trace_id: envelope.id,
+    seq: envelope.seq,
+    timestamp: envelope.timestamp,
+    trigger,
+    severity,
+    summary,
+    session: envelope.source.session,
+    client: text(d["client"]) ?? envelope.source.client,
+    attempted: { tool, capability: text(d["capability"]), input_summary: input },
+    why: { rule_id: ruleId, message: text(d["reason"]) },
+    context: contextBefore(session).slice(),
+    pattern,
+    detail: null
   }
-  return { ...base, trigger: "force", severity: "medium", summary: `${ruleId ?? "a rule"} replaced ${tool} with guidance: ${clip(input, 80)}`, pattern: { kind: "single", count: 1, description: "the agent was steered to another tool or command" } }
 }
 
 const evolve = (state: RcaState, envelope: Envelope): RcaState => {
@@ -177,12 +201,12 @@ const evolve = (state: RcaState, envelope: Envelope): RcaState => {
           client: envelope.source.client,
           attempted: { tool: text(d["tool"]) ?? "?", capability: null, input_summary: "" },
           why: { rule_id: null, message: null },
-          context: [...session.recent],
+          context: [...contextBefore(session)],
           pattern: { kind: "error-spiral", count: SPIRAL_FAILURES, description: `${SPIRAL_FAILURES} consecutive tool failures` },
           detail: error
         })
       } else if (session.failures > SPIRAL_FAILURES && session.spiral !== null) {
-        const spiral = findPack(state, session.spiral)
+        const spiral = state.packs.findLast((p) => p.trace_id === session.spiral)
         if (spiral !== undefined) {
           spiral.pattern.count = session.failures
           spiral.pattern.description = `${session.failures} consecutive tool failures`
@@ -206,26 +230,28 @@ const evolve = (state: RcaState, envelope: Envelope): RcaState => {
       client: envelope.source.client,
       attempted: null,
       why: { rule_id: null, message: null },
-      context: [...session.recent],
+      context: [...contextBefore(session)],
       pattern: { kind: "failed-gate", count: 1, description: `gate ${gate} of run ${run}` },
       detail: `run ${run}, gate ${gate}`
     })
   }
-  session.recent.push({ seq: envelope.seq, timestamp: envelope.timestamp, type, summary: summarize(envelope) })
+  session.recent.push(envelope)
   if (session.recent.length > CONTEXT_EVENTS) session.recent.shift()
   return state
 }
 
-/** The pack with trace id `id` (newest first), if kept. */
+const oldestKept = (state: RcaState): number => Math.max(0, state.packs.length - PACKS_KEPT)
+
+/** The pack with trace id `id` among the newest PACKS_KEPT, if there. */
 export const findPack = (state: RcaState, id: string): RcaPack | undefined => {
-  for (let i = state.packs.length - 1; i >= 0; i--) if (state.packs[i]!.trace_id === id) return state.packs[i]
+  for (let i = state.packs.length - 1; i >= oldestKept(state); i--) if (state.packs[i]!.trace_id === id) return state.packs[i]
   return undefined
 }
 
 /** The current pack: the most severe, then the most recent; undefined when there are none. */
 export const currentPack = (state: RcaState): RcaPack | undefined => {
   let best: RcaPack | undefined
-  for (const pack of state.packs) {
+  for (const pack of state.packs.slice(oldestKept(state))) {
     if (best === undefined || SEVERITIES.indexOf(pack.severity) < SEVERITIES.indexOf(best.severity) || (pack.severity === best.severity && pack.seq > best.seq)) {
       best = pack
     }
@@ -243,8 +269,8 @@ export const rcaProjection: Projection<RcaState> = {
   initial: () => ({ packs: [], sessions: new Map(), ruleBlocks: new Map() }),
   evolve,
   encode: (state) => ({
-    packs: state.packs,
-    sessions: [...state.sessions].map(([k, s]) => [k, { recent: s.recent, failures: s.failures, spiral: s.spiral, blocks: [...s.blocks] }]),
+    packs: state.packs.slice(-PACKS_KEPT),
+    sessions: [...state.sessions].map(([k, s]) => [k, { recent: s.recent.map(contextOf), failures: s.failures, spiral: s.spiral, blocks: [...s.blocks] }]),
     ruleBlocks: [...state.ruleBlocks]
   }),
   decode: (data) => {
