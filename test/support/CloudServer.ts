@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import { listenLocal } from "./listen.js"
 
 /** One sync request the endpoint accepted: its parsed body and org. */
 export interface CloudSync {
@@ -22,7 +22,6 @@ export interface CloudServer {
 export const startCloudServer = async (apiKey: string): Promise<CloudServer> => {
   const syncs: Array<CloudSync> = []
   const statuses: Array<number> = []
-  const sockets = new Set<Socket>()
   let requests = 0
   const server: Server = createServer((req, res) => {
     const chunks: Array<Buffer> = []
@@ -49,21 +48,12 @@ export const startCloudServer = async (apiKey: string): Promise<CloudServer> => 
       reply(200, { accepted: body.entries.length })
     })
   })
-  server.on("connection", (s: Socket) => {
-    sockets.add(s)
-    s.on("close", () => sockets.delete(s))
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const { port } = server.address() as AddressInfo
+  const { close, url } = await listenLocal(server)
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     syncs,
     requests: () => requests,
     respondWith: (...more) => void statuses.push(...more),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => resolve())
-      })
+    close
   }
 }

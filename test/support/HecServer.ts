@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import { listenLocal } from "./listen.js"
 import { createGunzip } from "node:zlib"
 
 /** A HEC token the server knows: indexer acknowledgement on/off, disabled, allowed indexes (none = any). */
@@ -80,7 +80,6 @@ export const startHecServer = async (options: HecServerOptions): Promise<HecServ
   let acceptedCount = 0
   const requests: Array<SeenRequest> = []
   const faults: Array<HecFault> = []
-  const sockets = new Set<Socket>()
   const channels = new Map<string, { next: number; pending: Map<number, number> }>()
   let healthy = true
   let poison: ((event: unknown) => boolean) | null = null
@@ -267,25 +266,16 @@ export const startHecServer = async (options: HecServerOptions): Promise<HecServ
     }
     run().catch(() => req.socket.destroy())
   })
-  server.on("connection", (socket) => {
-    sockets.add(socket)
-    socket.on("close", () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve))
-  const { port } = server.address() as AddressInfo
+  const { close, url } = await listenLocal(server, options.port ?? 0)
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: url,
     events,
     accepted: () => acceptedCount,
     requests,
     fault: (...more) => void faults.push(...more),
     setHealthy: (value) => void (healthy = value),
     setPoison: (value) => void (poison = value),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      })
+    close
   }
 }
 

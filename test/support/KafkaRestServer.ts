@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import { listenLocal } from "./listen.js"
 import { concatenatedJson } from "../../src/sinks/KafkaRest.js"
 
 /** One record the server accepted: partition, offset, decoded key, value and headers. */
@@ -59,7 +59,6 @@ const decodeData = (part: unknown): { ok: true; value: unknown } | { ok: false; 
 export const startKafkaRestServer = async (options: KafkaRestOptions): Promise<KafkaRestServer> => {
   const records: Array<RestRecord> = []
   const statuses: Array<number> = []
-  const sockets = new Set<Socket>()
   let unauthorized = 0
   const expectedAuth = `Basic ${Buffer.from(`${options.apiKey}:${options.apiSecret}`).toString("base64")}`
   const server: Server = createServer((req, res) => {
@@ -121,21 +120,12 @@ export const startKafkaRestServer = async (options: KafkaRestOptions): Promise<K
       reply(200, reports.join("\n"))
     })
   })
-  server.on("connection", (s: Socket) => {
-    sockets.add(s)
-    s.on("close", () => sockets.delete(s))
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const { port } = server.address() as AddressInfo
+  const { close, url } = await listenLocal(server)
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     records,
     respondWith: (...more) => void statuses.push(...more),
     unauthorized: () => unauthorized,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => resolve())
-      })
+    close
   }
 }

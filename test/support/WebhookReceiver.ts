@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import { listenLocal } from "./listen.js"
 
 /** Reference tolerance of Standard Webhooks: 5 minutes either way. */
 export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60
@@ -53,7 +53,6 @@ export const startWebhookReceiver = async (secret: string): Promise<WebhookRecei
   const deliveries: Array<WebhookDelivery> = []
   const rejected: Array<string> = []
   const statuses: Array<number> = []
-  const sockets = new Set<Socket>()
   const server: Server = createServer((req, res) => {
     const chunks: Array<Buffer> = []
     req.on("data", (c: Buffer) => chunks.push(c))
@@ -71,21 +70,12 @@ export const startWebhookReceiver = async (secret: string): Promise<WebhookRecei
       res.writeHead(204).end()
     })
   })
-  server.on("connection", (socket) => {
-    sockets.add(socket)
-    socket.on("close", () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const { port } = server.address() as AddressInfo
+  const { close, url } = await listenLocal(server)
   return {
-    url: `http://127.0.0.1:${port}/hooks/ssg`,
+    url: `${url}/hooks/ssg`,
     deliveries,
     rejected,
     respondWith: (...more) => void statuses.push(...more),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      })
+    close
   }
 }
