@@ -31,8 +31,8 @@ export const makeAgent = (sink: string, caFile: string | null, timeoutMs: number
 }
 
 /**
- * One request; transport failures become SinkFailure `timeout` (no answer in `timeoutMs`) or `unavailable`
- * (refused, reset, DNS). The URL is named in messages; headers (credentials) never are.
+ * One request; transport failures become SinkFailure `timeout` (no answer in `timeoutMs`), `config` (the server's TLS
+ * certificate is not trusted) or `unavailable` (refused, reset, DNS). The URL is named in messages; headers (credentials) never are.
  */
 export const send = (
   agent: Agent,
@@ -70,6 +70,12 @@ const transportFailure = (sink: string, url: string, e: unknown, timeoutMs: numb
     code === "TimeoutError" ||
     error.name === "TimeoutError"
   const where = new URL(url)
+  if (CERTIFICATE_PROBLEMS.has(code)) {
+    return new SinkFailure({
+      reason: "config",
+      message: `sink ${sink}: the TLS certificate of ${where.origin} is not trusted (${code}); set ca_file to the CA that signed it`
+    })
+  }
   return new SinkFailure({
     reason: timedOut ? "timeout" : "unavailable",
     message: timedOut
@@ -77,3 +83,17 @@ const transportFailure = (sink: string, url: string, e: unknown, timeoutMs: numb
       : `sink ${sink}: cannot reach ${where.origin}: ${code}${error.cause?.message !== undefined ? ` (${error.cause.message})` : ""}`
   })
 }
+
+/** TLS verification failures: a configuration problem (wrong or missing CA, name mismatch), not an outage. */
+const CERTIFICATE_PROBLEMS = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "CERT_SIGNATURE_FAILURE",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
+])

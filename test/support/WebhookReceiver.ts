@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto"
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http"
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http"
+import { createServer as createTlsServer } from "node:https"
 import { listenLocal } from "./listen.js"
 
 /** Reference tolerance of Standard Webhooks: 5 minutes either way. */
@@ -48,12 +49,15 @@ export interface WebhookReceiver {
   readonly close: () => Promise<void>
 }
 
-/** Starts a Standard Webhooks receiver with `secret`. */
-export const startWebhookReceiver = async (secret: string): Promise<WebhookReceiver> => {
+/** Starts a Standard Webhooks receiver with `secret`, over HTTPS when given a key and certificate. */
+export const startWebhookReceiver = async (
+  secret: string,
+  tls?: { readonly key: string; readonly cert: string }
+): Promise<WebhookReceiver> => {
   const deliveries: Array<WebhookDelivery> = []
   const rejected: Array<string> = []
   const statuses: Array<number> = []
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Array<Buffer> = []
     req.on("data", (c: Buffer) => chunks.push(c))
     req.on("end", () => {
@@ -69,8 +73,8 @@ export const startWebhookReceiver = async (secret: string): Promise<WebhookRecei
       deliveries.push({ id: String(req.headers["webhook-id"]), body: body.toString("utf8"), payload: JSON.parse(body.toString("utf8")) })
       res.writeHead(204).end()
     })
-  })
-  const { close, url } = await listenLocal(server)
+  }
+  const { close, url } = await listenLocal(tls === undefined ? createServer(handle) : createTlsServer(tls, handle))
   return {
     url: `${url}/hooks/ssg`,
     deliveries,
