@@ -1,13 +1,14 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
-import { readFileSync } from "node:fs"
+import { createReadStream, readFileSync } from "node:fs"
+import { createInterface } from "node:readline"
 import { formatProof, parseProof, verify as verifyCheckpoint } from "../domain/Checkpoint.js"
 import { leafHash, verifyInclusion } from "../domain/Merkle.js"
 import { AuditLog, type StoredEntry } from "../pipeline/AuditLog.js"
 import { verifyLog, type VerifyReport } from "../pipeline/AuditVerify.js"
 import { Keys } from "../pipeline/Keys.js"
 import { recordOfLine } from "../sinks/Record.js"
-import { verifyStream } from "../sinks/StreamVerify.js"
+import { streamVerifier } from "../sinks/StreamVerify.js"
 import { Finding, UsageError } from "./finding.js"
 import { jsonOption } from "./options.js"
 
@@ -95,21 +96,24 @@ const verifyStreamCommand = Command.make(
   },
   ({ file, json, key, logId }) =>
     Effect.gen(function* () {
-      const text = yield* Effect.try({
-        try: () => readFileSync(file === "-" ? 0 : file, "utf8"),
-        catch: (e) => new UsageError({ message: `cannot read ${file}: ${(e as Error).message}` })
-      })
       const vkey = Option.isSome(key)
         ? key.value
         : (yield* (yield* Keys).load.pipe(
             Effect.mapError(() => new UsageError({ message: "no verifier key: pass --key (the log's key, from `ssg keys show`)" }))
           )).vkey
-      const records = text.split("\n").flatMap((line) => {
-        const record = line.trim() === "" ? null : recordOfLine(line)
-        return record === null ? [] : [record]
+      const verifier = streamVerifier(vkey, Option.getOrNull(logId))
+      yield* Effect.tryPromise({
+        try: async () => {
+          const input = file === "-" ? process.stdin : createReadStream(file, "utf8")
+          for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+            const record = line.trim() === "" ? null : recordOfLine(line)
+            if (record !== null) verifier.add(record)
+          }
+        },
+        catch: (e) => new UsageError({ message: `cannot read ${file}: ${(e as Error).message}` })
       })
       const r = yield* Effect.try({
-        try: () => verifyStream(records, vkey, Option.getOrNull(logId)),
+        try: () => verifier.finish(),
         catch: (e) => new Finding({ message: `${file}: ${(e as Error).message}` })
       })
       yield* printVerifyReport(r, json)

@@ -71,7 +71,7 @@ export const profileOf = (envelopes: ReadonlyArray<Envelope>) => {
   if (evaluations.length === 0) return null
   const total = evaluations.reduce((a, e) => a + e.latency, 0)
   return {
-    window: { evaluations: evaluations.length, from_seq: Math.min(...evaluations.map((e) => e.seq)), to_seq: Math.max(...evaluations.map((e) => e.seq)) },
+    window: { evaluations: evaluations.length, from_seq: evaluations.reduce((m, e) => Math.min(m, e.seq), Infinity), to_seq: evaluations.reduce((m, e) => Math.max(m, e.seq), 0) },
     overall: latencyStats(evaluations.map((e) => e.latency)),
     rules: grouped(evaluations, (e) => e.rule),
     clients: grouped(evaluations, (e) => e.client),

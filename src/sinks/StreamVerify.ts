@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import { canonicalBytes, canonicalJson } from "../domain/CanonicalJson.js"
 import { type Checkpoint, verify as verifyCheckpoint } from "../domain/Checkpoint.js"
 import { bytesEqual, CompactRange, leafHash } from "../domain/Merkle.js"
@@ -9,33 +10,80 @@ import { entryId, type CheckpointRecord, type EntryRecord, type ForwardRecord } 
 /** Records of several logs in one stream (the caller must pick one), or of none. */
 export class StreamProblem extends Error {}
 
+interface SeenEntry {
+  readonly leaf: Uint8Array
+  readonly storedLeaf: Uint8Array
+  readonly storedChain: Uint8Array
+  readonly claimed: number | null
+  readonly idOk: boolean
+  readonly full: boolean
+  readonly fingerprint: string
+  readonly timestamp: string
+  readonly type: string
+}
+
+/** Accumulates a stream of forwarded records one at a time, keeping ~200 bytes per entry, then reports. */
+export interface StreamVerifier {
+  readonly add: (record: ForwardRecord) => void
+  readonly finish: () => VerifyReport
+}
+
 /**
  * Verifies a stream of forwarded records (any order, duplicates allowed) like `ssg audit verify` verifies the database:
  * entries 1..N all present and unaltered (leaf from the envelope's canonical bytes, chain links), every checkpoint
  * signed by `vkey` and matching the tree of the entries, every entry covered by a checkpoint. `logId` picks one log.
+ * `finish` throws StreamProblem when the stream holds no record of one log.
  */
-export const verifyStream = (records: Iterable<ForwardRecord>, vkey: string, logId: string | null): VerifyReport => {
-  const entries = new Map<number, EntryRecord>()
+export const streamVerifier = (vkey: string, logId: string | null): StreamVerifier => {
+  const entries = new Map<number, SeenEntry>()
   const conflicts = new Set<number>()
   const checkpoints = new Map<number, CheckpointRecord>()
   const logs = new Set<string>()
-  for (const record of records) {
-    if (logId !== null && record.log_id !== logId) continue
+  const add = (record: ForwardRecord): void => {
+    if (logId !== null && record.log_id !== logId) return
     logs.add(record.log_id)
     if (record.kind === "ssg.checkpoint") {
       if (!checkpoints.has(record.size) || record.note !== checkpoints.get(record.size)!.note) {
         if (checkpoints.has(record.size)) conflicts.add(-record.size)
         checkpoints.set(record.size, record)
       }
-      continue
+      return
     }
+    if (!Number.isSafeInteger(record.seq) || record.seq < 1) return
+    const entry = seenEntry(record)
     const seen = entries.get(record.seq)
-    if (seen === undefined) entries.set(record.seq, record)
-    else if (canonicalJson(seen) !== canonicalJson(record)) {
-      if (seen.entry === undefined) entries.set(record.seq, record)
-      else if (record.entry !== undefined) conflicts.add(record.seq)
+    if (seen === undefined) entries.set(record.seq, entry)
+    else if (seen.fingerprint !== entry.fingerprint) {
+      if (!seen.full) entries.set(record.seq, entry)
+      else if (entry.full) conflicts.add(record.seq)
     }
   }
+  return { add, finish: () => report(entries, conflicts, checkpoints, logs, vkey) }
+}
+
+const seenEntry = (r: EntryRecord): SeenEntry => {
+  const storedLeaf = hexBytes(r.leaf)
+  const leaf = r.entry === undefined ? storedLeaf : leafOf(r.entry)
+  return {
+    leaf,
+    storedLeaf,
+    storedChain: hexBytes(r.chain),
+    claimed: r.entry !== undefined && Number.isSafeInteger(r.entry.seq) ? r.entry.seq : null,
+    idOk: r.id === entryId(r.log_id, r.seq) && (r.entry === undefined || r.entry.source?.log_id === r.log_id),
+    full: r.entry !== undefined,
+    fingerprint: createHash("sha256").update(wrapperText(r)).update(leaf).digest("base64"),
+    timestamp: String(r.timestamp),
+    type: String(r.type)
+  }
+}
+
+const report = (
+  entries: Map<number, SeenEntry>,
+  conflicts: Set<number>,
+  checkpoints: Map<number, CheckpointRecord>,
+  logs: Set<string>,
+  vkey: string
+): VerifyReport => {
   if (logs.size === 0) throw new StreamProblem("the stream holds no ssg records")
   if (logs.size > 1) throw new StreamProblem(`the stream mixes records of ${logs.size} logs (${[...logs].join(", ")}); choose one with --log-id`)
   const fail = (extra: Partial<VerifyReport>): VerifyReport => ({ ...EMPTY_REPORT, valid: false, ...extra })
@@ -57,9 +105,10 @@ export const verifyStream = (records: Iterable<ForwardRecord>, vkey: string, log
     }
   }
   const checkpointsVerified = parsed.length
-  const maxSeq = entries.size === 0 ? 0 : Math.max(...entries.keys())
-  const describe = (r: EntryRecord) => ({ seq: r.seq, timestamp: r.timestamp, type: r.type })
-  const first = entries.get(1) ?? null
+  let maxSeq = 0
+  for (const seq of entries.keys()) if (seq > maxSeq) maxSeq = seq
+  const describe = (seq: number) => ({ seq, timestamp: entries.get(seq)!.timestamp, type: entries.get(seq)!.type })
+  const first = entries.has(1) ? describe(1) : null
   const range = CompactRange.empty()
   const rootAt = new Map<number, Uint8Array>()
   let previous: Uint8Array = CHAIN_START
@@ -68,21 +117,17 @@ export const verifyStream = (records: Iterable<ForwardRecord>, vkey: string, log
   for (let p = 1; p <= maxSeq; p++) {
     const r = entries.get(p)
     if (r === undefined) {
-      let next = p + 1
-      while (!entries.has(next)) next++
+      let next = Infinity
+      for (const seq of entries.keys()) if (seq > p && seq < next) next = seq
       failure = broken(p, "missing-entry", `missing entry: #${p} is not in the stream (the next entry is #${next})`, null, null)
       break
     }
-    const storedLeaf = hexBytes(r.leaf)
-    const storedChain = hexBytes(r.chain)
     if (conflicts.has(p)) {
       failure = broken(p, "payload-mismatch", `payload mismatch: #${p} was forwarded twice with different bytes`, null, null)
       break
     }
-    const leaf = r.entry === undefined ? storedLeaf : leafOf(r.entry)
+    const { claimed, idOk, leaf, storedChain, storedLeaf } = r
     const chain = chainHash(previous, leaf)
-    const claimed = r.entry !== undefined && Number.isSafeInteger(r.entry.seq) ? r.entry.seq : null
-    const idOk = r.id === entryId(r.log_id, p) && (r.entry === undefined || r.entry.source?.log_id === r.log_id)
     if (!bytesEqual(leaf, storedLeaf) || !bytesEqual(chain, storedChain) || (claimed !== null && claimed !== p) || !idOk) {
       failure =
         !bytesEqual(leaf, storedLeaf) || !bytesEqual(chain, storedChain) || (claimed !== null && claimed !== p)
@@ -95,10 +140,10 @@ export const verifyStream = (records: Iterable<ForwardRecord>, vkey: string, log
     position = p
     if (checkpoints.has(p)) rootAt.set(p, range.root())
   }
-  const last = position > 0 ? describe(entries.get(position)!) : null
+  const last = position > 0 ? describe(position) : null
   const base = {
     length: failure === null ? position : maxSeq,
-    first: first === null ? null : describe(first),
+    first,
     last,
     checkpointsVerified
   }
@@ -145,6 +190,14 @@ export const verifyStream = (records: Iterable<ForwardRecord>, vkey: string, log
     })
   }
   return { ...EMPTY_REPORT, ...base, valid: true }
+}
+
+const wrapperText = (r: EntryRecord): string => {
+  try {
+    return canonicalJson({ ...r, entry: undefined })
+  } catch {
+    return JSON.stringify({ ...r, entry: undefined })
+  }
 }
 
 const hexBytes = (hex: unknown): Uint8Array =>
