@@ -9,7 +9,7 @@ import { CHAIN_START, chainHash } from "./LogWriter.js"
 import type { CheckpointRow, EntryRow } from "./AuditStore.js"
 import { Keys } from "./Keys.js"
 import { nodeSignatureCheck } from "./SigningKey.js"
-import { parallelScan, type ScannedRange, type Subtree } from "./ParallelScan.js"
+import { envelopeColumnsMatch, parallelScan, type ScannedRange, type Subtree } from "./ParallelScan.js"
 import { SsgPaths } from "./Paths.js"
 
 /** The class of the first problem `ssg audit verify` finds. */
@@ -47,6 +47,12 @@ interface VerifiedState {
   readonly size: number
   readonly chain: string
   readonly border: ReadonlyArray<string>
+}
+
+const columnsMatch = (bytes: Uint8Array, ...columns: ReadonlyArray<unknown>): boolean => {
+  const [id, type, time, session] = columns.map((c) => (c === null ? Buffer.alloc(0) : Buffer.from(String(c), "utf8")))
+  const blob = Buffer.concat([bytes, id!, type!, time!, session!])
+  return envelopeColumnsMatch(blob, 0, bytes.length, bytes.length, id!.length, type!.length, time!.length, session!.length)
 }
 
 const sha = (hex: Uint8Array): string => `sha256:${Buffer.from(hex).toString("hex")}`
@@ -400,7 +406,7 @@ const verifySnapshot = (
     }
 
     scan: while (true) {
-      const values = yield* sql`SELECT seq, bytes, leaf, chain FROM entries
+      const values = yield* sql`SELECT seq, bytes, leaf, chain, id, type, recorded_at, json_quote(session) FROM entries
           WHERE seq > ${position} ORDER BY seq LIMIT ${CHUNK}`.values
       if (values.length === 0) break
       for (const v of values) {
@@ -422,6 +428,16 @@ const verifySnapshot = (
         const storedChain = row.chain
         if (!leaf.equals(storedLeaf) || !chain.equals(storedChain)) {
           failure = classifyBreak(p, envelopeSeq(row), leaf, storedLeaf, chain, storedChain, previous)
+          break scan
+        }
+        if (!columnsMatch(row.bytes, v[4], v[5], v[6], v[7])) {
+          failure = broken(
+            p,
+            "payload-mismatch",
+            `payload mismatch: the id, type, time or session column of #${p} does not match its signed envelope`,
+            null,
+            null
+          )
           break scan
         }
         previous = chain

@@ -53,11 +53,60 @@ interface ScanDatabase {
 export type Sha256 = (algorithm: "sha256", data: Uint8Array, encoding: "binary") => string
 
 /**
+ * Whether the envelope bytes `[start, end)` of `blob` agree with the row's indexed columns stored at `columns` (id, type,
+ * recorded_at, then the session column as JSON: `null` for a NULL column, as in rows from before schema 2, is not checked): the
+ * envelope ends with `"timestamp":"<recorded_at>","type":"<type>"}`, its last `,"id":"` names the id and its last
+ * `"session":` holds the session. Self-contained (its source text also runs on worker threads).
+ */
+export function envelopeColumnsMatch(
+  blob: Buffer,
+  start: number,
+  end: number,
+  columns: number,
+  idLength: number,
+  typeLength: number,
+  timeLength: number,
+  sessionLength: number
+): boolean {
+  const text = (offset: number, ascii: string): boolean => {
+    if (offset < start || offset + ascii.length > end) return false
+    for (let i = 0; i < ascii.length; i++) if (blob[offset + i] !== ascii.charCodeAt(i)) return false
+    return true
+  }
+  const same = (column: number, offset: number, length: number): boolean =>
+    offset >= start && offset + length <= end && blob.compare(blob, column, column + length, offset, offset + length) === 0
+  const typeAt = end - 2 - typeLength
+  const timeAt = typeAt - 10 - timeLength
+  if (!text(end - 2, '"}') || !same(columns + idLength, typeAt, typeLength) || !text(typeAt - 10, '","type":"')) return false
+  if (!same(columns + idLength + typeLength, timeAt, timeLength) || !text(timeAt - 13, '"timestamp":"')) return false
+  const session = columns + idLength + typeLength + timeLength
+  const unchecked =
+    sessionLength === 4 && blob[session] === 0x6e && blob[session + 1] === 0x75 && blob[session + 2] === 0x6c && blob[session + 3] === 0x6c
+  let idAt = -1
+  let sessionAt = unchecked ? 0 : -1
+  for (let i = timeAt - 14; i > start; i--) {
+    const c = blob[i]
+    if (c === 0x2c && text(i, ',"id":"')) {
+      idAt = i + 7
+      break
+    }
+    if (c === 0x22 && sessionAt < 0 && text(i, '"session":')) sessionAt = i + 10
+  }
+  if (idAt < 0 || !same(columns, idAt, idLength) || !text(idAt + idLength, '"')) return false
+  if (unchecked) return true
+  return sessionAt > start && same(session, sessionAt, sessionLength) && text(sessionAt + sessionLength, ',"user":')
+}
+
+/**
  * Scans one range on an open better-sqlite3 connection: recomputes each leaf, checks it and the chain link against the
- * stored hashes, and folds the leaves into the range's compact range. Rows are read 1,000 at a time as one blob of
- * records `seq (8 bytes) ‖ length(bytes) (4) ‖ length(leaf) ‖ length(chain) ‖ all three are blobs (1 each) ‖ 0x00 ‖
- * bytes ‖ leaf ‖ chain`; any record that does not parse as the next seq with 32-byte blob hashes fails the range.
- * Self-contained (its source text also runs on worker threads): it uses only its arguments and `Buffer`.
+ * stored hashes, checks the indexed columns against the envelope (it ends with `"timestamp":"<recorded_at>",
+ * "type":"<type>"}`, its last `,"id":"` names `id`, its last `"session":` holds the column's JSON unless the column is
+ * NULL, as in rows from before schema 2), and folds the leaves into the range's compact range. Rows are read 1,000 at a
+ * time as one blob of records `seq (8 bytes) ‖ length(bytes) (4) ‖ length(leaf) ‖ length(chain) ‖ all three are blobs
+ * ‖ length(id) ‖ length(type) ‖ length(recorded_at) (1 each) ‖ length(json_quote(session)) (2) ‖ 0x00 ‖ bytes ‖ leaf ‖ chain
+ * ‖ id ‖ type ‖ recorded_at ‖ session JSON`; any record that does not parse as the next seq with 32-byte blob hashes
+ * and matching columns fails the range. Self-contained (its source text also runs on worker threads): it uses only its
+ * arguments and `Buffer`.
  */
 export function scanRange(db: ScanDatabase, hash: Sha256, task: RangeTask): RangeResult {
   const { first, last, wanted } = task
@@ -65,9 +114,11 @@ export function scanRange(db: ScanDatabase, hash: Sha256, task: RangeTask): Rang
   db.pragma("mmap_size = 4294967296")
   const records = db
     .prepare(
-      "SELECT CAST(group_concat(unhex(printf('%016x%08x%02x%02x%02x00', seq, length(bytes), length(leaf), " +
-        "length(chain), typeof(bytes) = 'blob' AND typeof(leaf) = 'blob' AND typeof(chain) = 'blob')) || bytes || leaf || " +
-        "chain, '') AS BLOB) FROM entries WHERE seq >= ? AND seq <= ?"
+      "SELECT CAST(group_concat(unhex(printf('%016x%08x%02x%02x%02x%02x%02x%02x%04x00', seq, length(bytes), " +
+        "length(leaf), length(chain), typeof(bytes) = 'blob' AND typeof(leaf) = 'blob' AND typeof(chain) = 'blob', " +
+        "octet_length(id), octet_length(type), octet_length(recorded_at), octet_length(json_quote(session)))) " +
+        "|| bytes || leaf || chain || id || type || recorded_at || json_quote(session), '') AS BLOB) " +
+        "FROM entries WHERE seq >= ? AND seq <= ?"
     )
     .raw(true)
   const pair = Buffer.alloc(64)
@@ -94,12 +145,20 @@ export function scanRange(db: ScanDatabase, hash: Sha256, task: RangeTask): Rang
     const end = blob.length
     let o = 0
     while (o < end) {
-      if (o + 16 > end) return { ok: false, first, at: expected }
+      if (o + 21 > end) return { ok: false, first, at: expected }
       const seq = blob.readUInt16BE(o) * 281474976710656 + blob.readUIntBE(o + 2, 6)
       const length = blob.readUInt32BE(o + 8)
-      const start = o + 16
+      const start = o + 21
       if (seq !== expected) return { ok: false, first, at: expected }
-      if (blob[o + 12] !== 32 || blob[o + 13] !== 32 || blob[o + 14] !== 1 || start + length + 64 > end) {
+      const idLength = blob[o + 15]!
+      const typeLength = blob[o + 16]!
+      const timeLength = blob[o + 17]!
+      const sessionLength = blob.readUInt16BE(o + 18)
+      const e = start + length
+      const columns = e + 64
+      const next = columns + idLength + typeLength + timeLength + sessionLength
+      if (blob[o + 12] !== 32 || blob[o + 13] !== 32 || blob[o + 14] !== 1 || next > end) return { ok: false, first, at: seq }
+      if (!envelopeColumnsMatch(blob, start, e, columns, idLength, typeLength, timeLength, sessionLength)) {
         return { ok: false, first, at: seq }
       }
       const leaf = hash("sha256", blob.subarray(start - 1, start + length), "binary")
@@ -123,7 +182,7 @@ export function scanRange(db: ScanDatabase, hash: Sha256, task: RangeTask): Rang
       while (w < wanted.length && wanted[w]! < seq) w++
       if (w < wanted.length && wanted[w] === seq) snapshots.push([seq, ...pack()])
       expected++
-      o = start + length + 64
+      o = next
     }
   }
   if (expected !== last + 1) return { ok: false, first, at: expected }
@@ -144,6 +203,7 @@ const { parentPort, workerData } = require("node:worker_threads")
 const { hash } = require("node:crypto")
 const Database = require(workerData.sqlite)
 const db = new Database(workerData.db, { readonly: true, fileMustExist: true })
+const envelopeColumnsMatch = ${envelopeColumnsMatch.toString()}
 const scanRange = ${scanRange.toString()}
 parentPort.on("message", (task) => {
   if (task === null) { db.close(); parentPort.close(); return }

@@ -267,6 +267,45 @@ describe("verifyLog tamper suite", () => {
     })
   )
 
+  for (const [column, value] of [
+    ["type", "v1.RuleChanged"],
+    ["id", "00000000-0000-7000-8000-000000000000"],
+    ["recorded_at", "2020-01-01T00:00:00.000Z"],
+    ["type", `v1.${"X".repeat(300)}`]
+  ] as const) {
+    for (const incremental of [false, true]) {
+      it.scoped(`a rewritten ${column} column (${value.length} characters) is a payload mismatch at that entry (${incremental ? "incremental" : "full"} verify)`, () =>
+        Effect.gen(function* () {
+          const home = yield* buildLog
+          if (incremental) assert.isTrue((yield* verify(home)).valid)
+          yield* append(home, [40], SIZE)
+          yield* tamper(home, (db) => void db.prepare(`UPDATE entries SET ${column} = ? WHERE seq = ?`).run(value, SIZE + 20))
+          const report = yield* verify(home, incremental)
+          assertBroken(report, { breakClass: "payload-mismatch", firstBroken: SIZE + 20 })
+          assert.include(report.reason ?? "", "column")
+        })
+      )
+    }
+  }
+
+  it.scoped("a rewritten session column is a payload mismatch; a NULL one (rows from before schema 2) passes", () =>
+    Effect.gen(function* () {
+      const home = yield* buildLog
+      yield* Effect.gen(function* () {
+        const log = yield* AuditLog.AuditLog
+        yield* log.append([evalEvent(SIZE)], { session: "session-\u0007-ü" })
+        yield* log.append([evalEvent(SIZE + 1)], { session: "other" })
+      }).pipe(Effect.provide(layerFor(home)))
+      assert.isTrue((yield* verify(home)).valid)
+      yield* tamper(home, (db) => void db.prepare("UPDATE entries SET session = NULL WHERE seq = ?").run(SIZE + 2))
+      assert.isTrue((yield* verify(home)).valid)
+      yield* tamper(home, (db) => void db.prepare("UPDATE entries SET session = 'other' WHERE seq = ?").run(SIZE + 2))
+      assert.isTrue((yield* verify(home)).valid)
+      yield* tamper(home, (db) => void db.prepare("UPDATE entries SET session = 'other' WHERE seq = ?").run(SIZE + 1))
+      assertBroken(yield* verify(home), { breakClass: "payload-mismatch", firstBroken: SIZE + 1 })
+    })
+  )
+
   it.scoped("a deleted row is a missing entry at its seq", () =>
     Effect.gen(function* () {
       const home = yield* buildLog

@@ -145,10 +145,19 @@ describe("parallel verification scan", () => {
     })
   )
 
-  it.scoped("reports the first entry that needs a closer look: a changed payload, chain hash or a missing row", () =>
+  it.scoped("reports the first entry that needs a closer look: a changed payload, column, chain hash or a missing row", () =>
     Effect.gen(function* () {
       const home = yield* tempHome
       const path = yield* buildLog(home)
+      for (const [seq, column, value] of [
+        [2900, "session", "'s'"],
+        [2800, "recorded_at", "'2020-01-01T00:00:00.000Z'"],
+        [2700, "id", "'x'"],
+        [2600, "type", "'v1.ToolCompleted'"]
+      ] as const) {
+        tamper(path, `UPDATE entries SET ${column} = ${value} WHERE seq = ${seq}`)
+        assert.deepStrictEqual((yield* scan(path, 0, SIZE, LogWriter.CHAIN_START, 2)).result, { ok: false, at: seq }, column)
+      }
       tamper(path, "UPDATE entries SET bytes = CAST(replace(CAST(bytes AS TEXT), 'echo', 'ECHO') AS BLOB) WHERE seq = 2500")
       assert.deepStrictEqual((yield* scan(path, 0, SIZE, LogWriter.CHAIN_START, 2)).result, { ok: false, at: 2500 })
       tamper(path, "UPDATE entries SET chain = zeroblob(32) WHERE seq = 700")
