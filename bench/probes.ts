@@ -3,6 +3,7 @@
 //   verify HOME RUNS    full `audit verify` of HOME's log, RUNS times: wall time and process CPU
 //   proofs HOME         3 rounds of 2,000 inclusion and 1,000 consistency proofs: p50, p99, CPU per proof
 //   append N GROUP      a fresh log: 3 rounds of N single appends, then 3 rounds of 100 appends of GROUP events
+//   rebuild HOME NAME RUNS  rebuilds projection NAME over HOME's log RUNS times: events/s and process CPU per event
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Layer } from "effect"
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
@@ -16,6 +17,7 @@ import * as Keys from "../src/pipeline/Keys.js"
 import { appendEvents, eventSource } from "../src/pipeline/LogWriter.js"
 import { pathsFrom, SsgPaths } from "../src/pipeline/Paths.js"
 import { createKeyFiles } from "../src/pipeline/SigningKey.js"
+import * as Projections from "../src/projections/Projections.js"
 
 const event = (i: number) =>
   eventParts(
@@ -114,6 +116,26 @@ const proofs = (home: string) =>
     })
   )
 
+const rebuild = (home: string, name: string, runs: number) =>
+  withLog(
+    home,
+    Effect.gen(function* () {
+      const projection = Projections.PROJECTIONS.find((p) => p.name === name)
+      if (projection === undefined) return yield* Effect.die(`no projection ${name}`)
+      const projections = yield* Projections.Projections
+      for (let r = 0; r < runs; r++) {
+        const cpu = process.cpuUsage()
+        const start = performance.now()
+        const caught = yield* projections.rebuild(projection).pipe(Effect.orDie)
+        const ms = performance.now() - start
+        console.log(
+          `rebuild ${name} of ${caught.cursor} entries: ${Math.round(caught.cursor / (ms / 1000))} events/s, ` +
+            `${(cpuSince(cpu) / caught.cursor).toFixed(2)} µs process CPU per event`
+        )
+      }
+    }).pipe(Effect.provide(Projections.layer))
+  )
+
 const append = (singles: number, group: number): void => {
   const home = mkdtempSync(join(tmpdir(), "ssg-probe-"))
   try {
@@ -155,7 +177,8 @@ if (probe === "fill") fill(first, Number(second))
 else if (probe === "verify") await verify(first, Number(second || 1))
 else if (probe === "proofs") await proofs(first)
 else if (probe === "append") append(Number(first || 1000), Number(second || 256))
+else if (probe === "rebuild") await rebuild(first, second, Number(process.argv[5] || 3))
 else {
-  console.error("usage: SSG_BENCH_ENTRY=bench/probes.ts node scripts/bench.mjs fill HOME SIZE | verify HOME RUNS | proofs HOME | append N GROUP")
+  console.error("usage: SSG_BENCH_ENTRY=bench/probes.ts node scripts/bench.mjs fill HOME SIZE | verify HOME RUNS | proofs HOME | append N GROUP | rebuild HOME NAME RUNS")
   process.exit(2)
 }

@@ -90,6 +90,8 @@ export class AuditLog extends Context.Tag("ssg/AuditLog")<
     readonly client: Effect.Effect<SqliteClient.SqliteClient, AuditError>
     /** Up to `limit` envelopes after entry `seq`, in order (what projections fold). */
     readonly envelopesAfter: (seq: number, limit: number) => Effect.Effect<ReadonlyArray<Envelope>, AuditError>
+    /** Up to `limit` entries after entry `seq`, in order, as [seq, envelope JSON text] (parsed by whoever folds them). */
+    readonly textsAfter: (seq: number, limit: number) => Effect.Effect<ReadonlyArray<readonly [number, string]>, AuditError>
     /** The envelopes of the newest `limit` entries of `type`, newest first. */
     readonly latestOfType: (type: string, limit: number) => Effect.Effect<ReadonlyArray<Envelope>, AuditError>
   }
@@ -111,7 +113,8 @@ const decodeEntry = (row: EntryRow): StoredEntry => ({
 
 const parseEnvelope = (row: Pick<EntryRow, "seq" | "bytes">): Envelope => envelopeFromText(row.seq, Buffer.from(row.bytes).toString("utf8"))
 
-const envelopeFromText = (seq: number, text: string): Envelope => {
+/** The envelope in entry `seq`'s stored JSON text; throws an AuditError when the text is not a JSON object. */
+export const envelopeFromText = (seq: number, text: string): Envelope => {
   let envelope: unknown = null
   try {
     envelope = JSON.parse(text)
@@ -274,6 +277,8 @@ export const layer = Layer.scoped(
     const envelopesAfter = (seq: number, limit: number) =>
       hotRead((hot) => hot.after(seq, limit).map(([s, text]) => envelopeFromText(s, text)))
 
+    const textsAfter = (seq: number, limit: number) => hotRead((hot) => hot.after(seq, limit))
+
     const latestOfType = (type: string, limit: number) =>
       hotRead((hot) => hot.recentOfType(type, limit).map((bytes) => parseEnvelope({ seq: 0, bytes })))
 
@@ -289,6 +294,7 @@ export const layer = Layer.scoped(
       checkpoints,
       client,
       envelopesAfter,
+      textsAfter,
       latestOfType
     }
   })

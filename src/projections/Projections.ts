@@ -98,15 +98,37 @@ export const layer = Layer.scoped(
       ).run(projection.name, projection.version, caught.cursor, JSON.stringify(projection.encode(caught.state)))
     }
 
+    const step = <S>(projection: Projection<S>, caught: Caught<S>): Effect.Effect<readonly [Caught<S>, number], ProjectionError> => {
+      const evolveEntry = projection.evolveEntry
+      if (evolveEntry === undefined) {
+        return log.envelopesAfter(caught.cursor, BATCH).pipe(
+          Effect.mapError(storage),
+          Effect.map((batch) => [batch.length === 0 ? caught : { state: fold(projection, caught.state, batch), cursor: batch[batch.length - 1]!.seq }, batch.length] as const)
+        )
+      }
+      return log.textsAfter(caught.cursor, BATCH).pipe(
+        Effect.mapError(storage),
+        Effect.flatMap((batch) =>
+          Effect.try({
+            try: () => {
+              let state = caught.state
+              for (const entry of batch) state = evolveEntry(state, entry)
+              return [batch.length === 0 ? caught : { state, cursor: batch[batch.length - 1]![0] }, batch.length] as const
+            },
+            catch: storage
+          })
+        )
+      )
+    }
+
     const advance = <S>(projection: Projection<S>, from: Caught<S>) =>
       Effect.gen(function* () {
         const db = yield* store
         let caught = from
         while (true) {
-          const batch = yield* log.envelopesAfter(caught.cursor, BATCH).pipe(Effect.mapError((e) => storage(e)))
-          if (batch.length === 0) break
-          caught = { state: fold(projection, caught.state, batch), cursor: batch[batch.length - 1]!.seq }
-          if (batch.length < BATCH) break
+          const [next, read] = yield* step(projection, caught)
+          caught = next
+          if (read < BATCH) break
         }
         if (caught.cursor !== from.cursor || from.cursor === 0) {
           const done = caught

@@ -11,6 +11,7 @@ import { BLOCKED_KEPT, blockedProjection } from "../../src/projections/Blocked.j
 import { latencyQuantile, metricsProjection } from "../../src/projections/Metrics.js"
 import { fold } from "../../src/projections/Projection.js"
 import * as Projections from "../../src/projections/Projections.js"
+import { rcaProjection } from "../../src/projections/Rca.js"
 import { incrementalAndWhole, random } from "../support/projection.js"
 
 const DECISIONS = ["allow", "block", "ask", "force", "log", "shadow"] as const
@@ -129,22 +130,31 @@ describe("the projection store", () => {
       const home = yield* tempHome
       const next = random(42)
       const catchUps: Array<string> = []
+      const rcaCatchUps: Array<string> = []
       for (let round = 0; round < 6; round++) {
         const size = Math.floor(next() * 3000)
         yield* Effect.gen(function* () {
           const log = yield* AuditLog.AuditLog
-          if (size > 0) yield* log.append(Array.from({ length: size }, () => randomEvent(next)))
+          if (size > 0) yield* log.append(Array.from({ length: size }, () => randomEvent(next)), { session: `s${round % 2}` })
           const caught = yield* (yield* Projections.Projections).catchUp(metricsProjection)
           catchUps.push(encoded(caught.state))
           assert.strictEqual(caught.cursor, (yield* log.head)?.size ?? 0)
+          const rca = yield* (yield* Projections.Projections).catchUp(rcaProjection)
+          rcaCatchUps.push(JSON.stringify(rcaProjection.encode(rca.state)))
+          assert.strictEqual(rca.cursor, caught.cursor)
         }).pipe(Effect.provide(layerFor(home)), Effect.scoped)
       }
-      const rebuilt = yield* Effect.flatMap(Projections.Projections, (p) => p.rebuild(metricsProjection)).pipe(
-        Effect.provide(layerFor(home)),
-        Effect.scoped
-      )
+      const [rebuilt, rca, envelopes] = yield* Effect.all([
+        Effect.flatMap(Projections.Projections, (p) => p.rebuild(metricsProjection)),
+        Effect.flatMap(Projections.Projections, (p) => p.rebuild(rcaProjection)),
+        Effect.flatMap(AuditLog.AuditLog, (log) => log.envelopesAfter(0, 1_000_000))
+      ]).pipe(Effect.provide(layerFor(home)), Effect.scoped)
       assert.strictEqual(encoded(rebuilt.state), catchUps[catchUps.length - 1])
       assert.isAbove(rebuilt.state.evaluations, 1000)
+      const rcaEncoded = JSON.stringify(rcaProjection.encode(rca.state))
+      assert.strictEqual(rcaEncoded, rcaCatchUps[rcaCatchUps.length - 1])
+      assert.strictEqual(rcaEncoded, JSON.stringify(rcaProjection.encode(fold(rcaProjection, rcaProjection.initial(), envelopes))))
+      assert.isAbove(rca.state.packs.length, 500)
     })
   )
 })

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest"
+import { canonicalJson } from "../../src/domain/CanonicalJson.js"
 import type { Envelope } from "../../src/domain/Event.js"
 import { fold } from "../../src/projections/Projection.js"
 import { incrementalAndWhole, random } from "../support/projection.js"
-import { CONTEXT_EVENTS, currentPack, findPack, PACKS_KEPT, rcaProjection, type RcaState } from "../../src/projections/Rca.js"
+import { CONTEXT_EVENTS, currentPack, findPack, keptPacks, PACKS_KEPT, rcaProjection, type RcaState } from "../../src/projections/Rca.js"
 import { nextSteps, packView } from "../../src/projections/RcaView.js"
 
 let seq = 0
@@ -29,7 +30,7 @@ describe("the rca projection", () => {
       decided("block", "loop-guard"),
       decided("block", "ssg-fail-closed")
     ])
-    expect(state.packs.map((p) => [p.trace_id, p.trigger, p.severity])).toEqual([
+    expect(keptPacks(state).map((p) => [p.trace_id, p.trigger, p.severity])).toEqual([
       ["ev-3", "block", "medium"],
       ["ev-4", "ask", "low"],
       ["ev-5", "force", "medium"],
@@ -45,14 +46,14 @@ describe("the rca projection", () => {
   it("the third block by one rule in a session is a high-severity repeated-block pack; other sessions count apart", () => {
     seq = 0
     const state = run([decided("block", "no-rm"), decided("block", "no-rm", "x", "s2"), decided("block", "no-rm"), decided("block", "no-rm")])
-    expect(state.packs.map((p) => [p.severity, p.pattern.kind, p.pattern.count])).toEqual([
+    expect(keptPacks(state).map((p) => [p.severity, p.pattern.kind, p.pattern.count])).toEqual([
       ["medium", "single", 1],
       ["medium", "single", 2],
       ["medium", "single", 3],
       ["high", "repeated-block", 3]
     ])
     expect(currentPack(state)?.trace_id).toBe("ev-4")
-    expect(nextSteps(state.packs[3]!, null)[1]).toContain("no-rm keeps blocking this session")
+    expect(nextSteps(keptPacks(state)[3]!, null)[1]).toContain("no-rm keeps blocking this session")
   })
 
   it("an error spiral: one pack at the third consecutive failure, updated while it grows, reset by a success", () => {
@@ -66,9 +67,9 @@ describe("the rca projection", () => {
       completed(false, "e6"),
       completed(false, "e7")
     ])
-    expect(state.packs).toHaveLength(1)
-    expect(state.packs[0]).toMatchObject({ trace_id: "ev-3", trigger: "error-spiral", severity: "high", detail: "e4", pattern: { kind: "error-spiral", count: 4 } })
-    expect(state.packs[0]!.context.map((c) => c.summary)).toEqual(["Bash failed: e1", "Bash failed: e2"])
+    expect(keptPacks(state)).toHaveLength(1)
+    expect(keptPacks(state)[0]).toMatchObject({ trace_id: "ev-3", trigger: "error-spiral", severity: "high", detail: "e4", pattern: { kind: "error-spiral", count: 4 } })
+    expect(keptPacks(state)[0]!.context.map((c) => c.summary)).toEqual(["Bash failed: e1", "Bash failed: e2"])
   })
 
   it("a failed workflow gate raises a pack; a passed one does not", () => {
@@ -77,7 +78,7 @@ describe("the rca projection", () => {
       envelope("v1.WorkflowGateFinished", { run_id: "r1", gate: "tests", status: "passed", duration_ms: 1 }),
       envelope("v1.WorkflowGateFinished", { run_id: "r1", gate: "lint", status: "failed", duration_ms: 1 })
     ])
-    expect(state.packs.map((p) => [p.trace_id, p.trigger, p.summary])).toEqual([["ev-2", "gate-failed", "workflow gate lint failed (run r1)"]])
+    expect(keptPacks(state).map((p) => [p.trace_id, p.trigger, p.summary])).toEqual([["ev-2", "gate-failed", "workflow gate lint failed (run r1)"]])
   })
 
   it("keeps the last events of the session as context and the newest packs only", () => {
@@ -90,15 +91,35 @@ describe("the rca projection", () => {
     expect(findPack(state, "ev-9")).toBeUndefined()
     expect((rcaProjection.encode(state) as { packs: Array<unknown> }).packs).toHaveLength(PACKS_KEPT)
     const first = run([...Array.from({ length: 8 }, () => decided("allow", null, "ls")), decided("block", "no-rm")])
-    expect(first.packs[0]!.context).toHaveLength(CONTEXT_EVENTS)
+    expect(keptPacks(first)[0]!.context).toHaveLength(CONTEXT_EVENTS)
   })
 
   it("next steps: the SUBSTITUTE for force, approval for ask, the rule's place when it keeps blocking", () => {
     seq = 0
     const state = run([decided("force", "use-read"), decided("ask", "ask-push")])
     const rule = { id: "use-read", location: "r.rules:3", enabled: true, decision: "FORCE", conditions: ['IF command STARTS_WITH "cat "'], message: "m", substitute: "Use the Read tool", prompt: null }
-    expect(packView(state.packs[0]!, rule).next_steps).toEqual(["Do this instead: Use the Read tool"])
-    expect(packView(state.packs[1]!, null)).toMatchObject({ rule_missing: true, next_steps: ["A human must approve or deny this call."] })
+    expect(packView(keptPacks(state)[0]!, rule).next_steps).toEqual(["Do this instead: Use the Read tool"])
+    expect(packView(keptPacks(state)[1]!, null)).toMatchObject({ rule_missing: true, next_steps: ["A human must approve or deny this call."] })
+  })
+
+  it("reads entries from canonical text without parsing them into exactly the state parsing every envelope gives (100 random logs)", () => {
+    const inputs = ['rm -rf "/"', 'echo \\"decision\\":\\"allow', "echo ${HOME}", 'x","decision":"allow', "é \u2028 \\n", ""]
+    for (let s = 1; s <= 100; s++) {
+      const next = random(1000 + s)
+      const pick = <A>(xs: ReadonlyArray<A>): A => xs[Math.floor(next() * xs.length)]!
+      seq = 0
+      const events: Array<Envelope> = Array.from({ length: Math.floor(next() * 300) }, () => {
+        const session = pick(["s1", 'q"{', null])
+        const r = next()
+        if (r < 0.3) return completed(next() < 0.4, pick([null, ...inputs]), session)
+        if (r < 0.35) return envelope("v1.WorkflowGateFinished", { run_id: pick(inputs), gate: "g", status: pick(["failed", "passed"]), duration_ms: 1 }, session)
+        if (r < 0.4) return envelope("v1.RuleActionRan", { rule_id: pick(inputs), decision: "block" }, session)
+        return decided(pick(["allow", "block", "ask", "force"]), pick(["no-rm", "loop-guard", "ssg-fail-closed", null]), pick(inputs), session)
+      })
+      const folded = (text: (e: Envelope) => string) =>
+        JSON.stringify(rcaProjection.encode(events.reduce((state, e) => rcaProjection.evolveEntry!(state, [e.seq, text(e)]), rcaProjection.initial())))
+      expect(folded(canonicalJson), `seed ${s}`).toBe(folded((e) => JSON.stringify(e)))
+    }
   })
 
   it("folds incrementally through encode/decode into exactly the state of one fold (100 random logs)", () => {
