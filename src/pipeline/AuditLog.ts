@@ -9,6 +9,7 @@ import {
   BULK_TYPES,
   type CheckpointRow,
   type EntryRow,
+  type EntryTextRow,
   type HeadRow,
   type HotPath,
   INDEXED_TYPE,
@@ -45,6 +46,12 @@ export interface LogHead {
   readonly root: Uint8Array
   readonly chain: Uint8Array
   readonly note: string
+}
+
+/** A batch as forwarders read it: entry rows as text and the signed checkpoints (retained and head) they reach. */
+export interface ForwardBatch {
+  readonly entries: ReadonlyArray<EntryTextRow>
+  readonly checkpoints: ReadonlyArray<{ readonly size: number; readonly root: Uint8Array; readonly note: string }>
 }
 
 /** Filters for listing entries. */
@@ -90,6 +97,11 @@ export class AuditLog extends Context.Tag("ssg/AuditLog")<
     readonly client: Effect.Effect<SqliteClient.SqliteClient, AuditError>
     /** Up to `limit` envelopes after entry `seq`, in order (what projections fold). */
     readonly envelopesAfter: (seq: number, limit: number) => Effect.Effect<ReadonlyArray<Envelope>, AuditError>
+    /**
+     * Up to `limit` entries after `seq` as text rows, with the signed checkpoints of sizes in (`checkpointSize`, last seq
+     * read], by size; one read transaction.
+     */
+    readonly forwardBatch: (seq: number, limit: number, checkpointSize: number) => Effect.Effect<ForwardBatch, AuditError>
     /** The envelopes of the newest `limit` entries of `type`, newest first. */
     readonly latestOfType: (type: string, limit: number) => Effect.Effect<ReadonlyArray<Envelope>, AuditError>
   }
@@ -111,7 +123,8 @@ const decodeEntry = (row: EntryRow): StoredEntry => ({
 
 const parseEnvelope = (row: Pick<EntryRow, "seq" | "bytes">): Envelope => envelopeFromText(row.seq, Buffer.from(row.bytes).toString("utf8"))
 
-const envelopeFromText = (seq: number, text: string): Envelope => {
+/** The envelope in the JSON text of entry `seq`; throws AuditError (storage) when it is not a JSON object. */
+export const envelopeFromText = (seq: number, text: string): Envelope => {
   let envelope: unknown = null
   try {
     envelope = JSON.parse(text)
@@ -274,6 +287,18 @@ export const layer = Layer.scoped(
     const envelopesAfter = (seq: number, limit: number) =>
       hotRead((hot) => hot.after(seq, limit).map(([s, text]) => envelopeFromText(s, text)))
 
+    const forwardBatch = (seq: number, limit: number, checkpointSize: number) =>
+      hotRead((hot): ForwardBatch => {
+        const entries = hot.textAfter(seq, limit)
+        if (entries.length === 0) return { entries, checkpoints: [] }
+        const last = entries[entries.length - 1]![0]
+        const h = hot.head()
+        const headIn = h !== undefined && h.size <= last && h.size > checkpointSize
+        const checkpoints = hot.checkpointsIn(checkpointSize, last).filter((c) => !headIn || c.size !== h.size)
+        if (headIn) checkpoints.push({ size: h.size, root: h.root, note: h.note })
+        return { entries, checkpoints }
+      })
+
     const latestOfType = (type: string, limit: number) =>
       hotRead((hot) => hot.recentOfType(type, limit).map((bytes) => parseEnvelope({ seq: 0, bytes })))
 
@@ -289,6 +314,7 @@ export const layer = Layer.scoped(
       checkpoints,
       client,
       envelopesAfter,
+      forwardBatch,
       latestOfType
     }
   })

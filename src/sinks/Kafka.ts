@@ -1,14 +1,14 @@
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from "kafkajs"
-import { type ForwardRecord, recordSeq, recordTime } from "./Record.js"
+import { type ForwardRecord, recordJson, recordSeq, recordTime } from "./Record.js"
 import { CONFIRMED, redactSecrets, type SendResult, type Sink, SinkFailure, secretFrom } from "./Sink.js"
 import type { KafkaSinkConfig } from "./SinkConfig.js"
 
 /** The Kafka message of a record: key = log id (per-source ordering), value = the record's JSON, id/seq/hash headers. */
-export const kafkaMessage = (record: ForwardRecord): Message => ({
+export const kafkaMessage = (record: ForwardRecord, value: string = recordJson(record)): Message => ({
   key: record.log_id,
-  value: JSON.stringify(record),
+  value,
   timestamp: String(Math.round(recordTime(record) * 1000)),
   headers: {
     "ssg-id": record.id,
@@ -83,6 +83,15 @@ export const makeKafkaSink = (config: KafkaSinkConfig, env: NodeJS.ProcessEnv): 
       : {})
   })
   let producer: Producer | null = null
+  const values = new WeakMap<ForwardRecord, string>()
+  const valueOf = (record: ForwardRecord): string => {
+    let value = values.get(record)
+    if (value === undefined) {
+      value = recordJson(record)
+      values.set(record, value)
+    }
+    return value
+  }
 
   const fail = (e: unknown, batchSize: number): SinkFailure | { poison: string } => {
     const error = rootCause(e as KafkaJsError)
@@ -138,7 +147,7 @@ export const makeKafkaSink = (config: KafkaSinkConfig, env: NodeJS.ProcessEnv): 
                 acks: config.acks,
                 timeout: config.timeoutMs,
                 compression: config.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,
-                messages: batch.map(kafkaMessage)
+                messages: batch.map((record) => kafkaMessage(record, valueOf(record)))
               }),
             catch: (e) => e
           })
@@ -177,7 +186,7 @@ export const makeKafkaSink = (config: KafkaSinkConfig, env: NodeJS.ProcessEnv): 
 
   return {
     config,
-    sizeOf: (record) => Buffer.byteLength(JSON.stringify(record)) + 96,
+    sizeOf: (record) => Buffer.byteLength(valueOf(record)) + 96,
     send,
     probe,
     close: dropProducer.pipe(Effect.timeout("2 seconds"), Effect.ignore)

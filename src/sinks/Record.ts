@@ -1,5 +1,7 @@
 import type { Envelope } from "../domain/Event.js"
-import type { StoredEntry } from "../pipeline/AuditLog.js"
+import { type SourceFields, splicesVerbatim } from "../domain/EnvelopeText.js"
+import { envelopeFromText, type StoredEntry } from "../pipeline/AuditLog.js"
+import type { EntryTextRow } from "../pipeline/AuditStore.js"
 
 /**
  * One forwarded log entry: its stable id (`log_id:seq`), seq, type, leaf and chain hashes (hex) and the envelope whose
@@ -34,19 +36,50 @@ export type ForwardRecord = EntryRecord | CheckpointRecord
 export const entryId = (logId: string, seq: number): string => `${logId}:${seq}`
 
 /** The record of a stored entry; `full` false gives the hash-only stub. */
-export const entryRecord = (entry: StoredEntry, full: boolean): EntryRecord => {
-  const logId = entry.envelope.source.log_id
-  return {
-    kind: "ssg.entry",
-    id: entryId(logId, entry.seq),
-    log_id: logId,
-    seq: entry.seq,
-    type: entry.type,
-    timestamp: entry.recordedAt,
-    leaf: Buffer.from(entry.leaf).toString("hex"),
-    chain: Buffer.from(entry.chain).toString("hex"),
-    ...(full ? { entry: entry.envelope } : {})
+export const entryRecord = (entry: StoredEntry, full: boolean): EntryRecord =>
+  recordOfParts(
+    entry.seq,
+    entry.type,
+    entry.recordedAt,
+    Buffer.from(entry.leaf).toString("hex"),
+    Buffer.from(entry.chain).toString("hex"),
+    entry.envelope.source.log_id,
+    full ? entry.envelope : undefined
+  )
+
+/**
+ * The record of an entry read as text, equal to `entryRecord` of the same entry. When `source` was read from the text
+ * and the text re-serialises verbatim, `entry` is parsed only if read and `recordJson` splices the stored text;
+ * otherwise the envelope is parsed now (throwing AuditError when it is not JSON).
+ */
+export const entryRecordOfText = (row: EntryTextRow, full: boolean, source: SourceFields | null): EntryRecord => {
+  const [seq, type, recordedAt, text, leaf, chain] = row
+  if (source === null || !splicesVerbatim(text)) {
+    const envelope = envelopeFromText(seq, text)
+    return recordOfParts(seq, type, recordedAt, leaf, chain, envelope.source.log_id, full ? envelope : undefined)
   }
+  const record = recordOfParts(seq, type, recordedAt, leaf, chain, source.log_id, undefined)
+  STORED.set(record, { text, host: source.host })
+  if (full) Object.defineProperty(record, "entry", { get: parsedEntry, enumerable: true, configurable: true })
+  return record
+}
+
+/** `JSON.stringify(record)`, with the stored envelope text spliced in for records of `entryRecordOfText`. */
+export const recordJson = (record: ForwardRecord): string => {
+  const stored = record.kind === "ssg.entry" && "entry" in record ? STORED.get(record) : undefined
+  if (stored === undefined || record.kind !== "ssg.entry") return JSON.stringify(record)
+  return (
+    `{"kind":"ssg.entry","id":${JSON.stringify(record.id)},"log_id":${JSON.stringify(record.log_id)},"seq":${record.seq},` +
+    `"type":${JSON.stringify(record.type)},"timestamp":${JSON.stringify(record.timestamp)},` +
+    `"leaf":"${record.leaf}","chain":"${record.chain}","entry":${stored.text}}`
+  )
+}
+
+/** The host that recorded an entry record (its envelope's `source.host`), read without parsing the envelope. */
+export const entryHost = (record: EntryRecord): string | undefined => {
+  if (!("entry" in record)) return undefined
+  const stored = STORED.get(record)
+  return stored !== undefined ? stored.host : record.entry?.source.host
 }
 
 /** The record of the signed checkpoint `note` over the first `size` entries with root `root`. */
@@ -79,6 +112,27 @@ export const recordOfLine = (line: string): ForwardRecord | null => {
   }
   return recordOf(value, 0)
 }
+
+const STORED = new WeakMap<EntryRecord, { readonly text: string; readonly host: string | undefined }>()
+
+function parsedEntry(this: EntryRecord): Envelope {
+  const envelope = envelopeFromText(this.seq, STORED.get(this)!.text)
+  Object.defineProperty(this, "entry", { value: envelope, enumerable: true, writable: true, configurable: true })
+  return envelope
+}
+
+const recordOfParts = (
+  seq: number,
+  type: string,
+  timestamp: string,
+  leaf: string,
+  chain: string,
+  logId: string,
+  entry: Envelope | undefined
+): EntryRecord =>
+  entry === undefined
+    ? { kind: "ssg.entry", id: entryId(logId, seq), log_id: logId, seq, type, timestamp, leaf, chain }
+    : { kind: "ssg.entry", id: entryId(logId, seq), log_id: logId, seq, type, timestamp, leaf, chain, entry }
 
 const recordOf = (value: unknown, depth: number): ForwardRecord | null => {
   if (depth > 3) return null

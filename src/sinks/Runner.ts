@@ -1,8 +1,8 @@
-import { Duration, Effect, Either } from "effect"
-import { AuditLog } from "../pipeline/AuditLog.js"
-import type { AuditError } from "../pipeline/AuditLog.js"
+import { Duration, Effect, Either, Fiber } from "effect"
+import { makeSourceReader } from "../domain/EnvelopeText.js"
+import { AuditError, AuditLog, type ForwardBatch } from "../pipeline/AuditLog.js"
 import { makeSink } from "./Forwarders.js"
-import { checkpointRecord, entryRecord, type ForwardRecord } from "./Record.js"
+import { checkpointRecord, entryRecordOfText, type ForwardRecord } from "./Record.js"
 import { type Sink, SinkFailure } from "./Sink.js"
 import type { SinkConfig } from "./SinkConfig.js"
 import { type Rejected, SinkState, type SinkStateError } from "./SinkState.js"
@@ -74,6 +74,9 @@ const backoffMs = (attempt: number, retryAfter: number | undefined): number => {
 
 interface Batch {
   readonly records: ReadonlyArray<ForwardRecord>
+  /** The cursor and checkpoint size the batch was read after. */
+  readonly from: number
+  readonly fromCheckpointSize: number
   readonly lastSeq: number
   readonly checkpointSize: number
   /** Whether the batch filled a limit (events or bytes), so it goes without waiting for the flush interval. */
@@ -84,36 +87,41 @@ const nextBatch = (sink: Sink, cursor: number, checkpointSize: number) =>
   Effect.gen(function* () {
     const log = yield* AuditLog
     const { config } = sink
-    const entries = yield* log.entries({ afterSeq: cursor, limit: config.batchEvents })
-    if (entries.length === 0) return null
-    const sql = yield* log.client
-    const last = entries[entries.length - 1]!.seq
-    const retained = yield* sql<{ size: number; root: Uint8Array; note: string }>`SELECT size, root, note FROM checkpoints
-      WHERE size > ${checkpointSize} AND size <= ${last} ORDER BY size`.pipe(Effect.orDie)
-    const head = yield* log.head
-    const notes = new Map(retained.map((c) => [c.size, c]))
-    if (head !== null && head.size <= last && head.size > checkpointSize) notes.set(head.size, head)
-    const records: Array<ForwardRecord> = []
-    let bytes = 0
-    let lastSeq = cursor
-    let cpSize = checkpointSize
-    let full = entries.length >= config.batchEvents
-    for (const entry of entries) {
-      const own: Array<ForwardRecord> = [entryRecord(entry, config.events === null || config.events.includes(entry.type))]
-      const note = notes.get(entry.seq)
-      if (note !== undefined) own.push(checkpointRecord(own[0]!.log_id, note.size, note.root, note.note))
-      const size = own.reduce((n, r) => n + sink.sizeOf(r), 0)
-      if (records.length > 0 && bytes + size > config.batchBytes) {
-        full = true
-        break
-      }
-      records.push(...own)
-      bytes += size
-      lastSeq = entry.seq
-      if (note !== undefined) cpSize = note.size
-    }
-    return { records, lastSeq, checkpointSize: cpSize, full } satisfies Batch
+    const read = yield* log.forwardBatch(cursor, config.batchEvents, checkpointSize)
+    if (read.entries.length === 0) return null
+    return yield* Effect.try({
+      try: () => batchOf(sink, read, cursor, checkpointSize),
+      catch: (e) => (e instanceof AuditError ? e : new AuditError({ reason: "storage", message: `audit log: ${String(e)}` }))
+    })
   })
+
+const batchOf = (sink: Sink, read: ForwardBatch, cursor: number, checkpointSize: number): Batch => {
+  const { config } = sink
+  const notes = new Map(read.checkpoints.map((c) => [c.size, c]))
+  const sourceOf = makeSourceReader()
+  const records: Array<ForwardRecord> = []
+  let bytes = 0
+  let lastSeq = cursor
+  let cpSize = checkpointSize
+  let full = read.entries.length >= config.batchEvents
+  for (const row of read.entries) {
+    const [seq, type, , text] = row
+    const record = entryRecordOfText(row, config.events === null || config.events.includes(type), sourceOf(text))
+    const note = notes.get(seq)
+    const checkpoint = note === undefined ? null : checkpointRecord(record.log_id, note.size, note.root, note.note)
+    const size = sink.sizeOf(record) + (checkpoint === null ? 0 : sink.sizeOf(checkpoint))
+    if (records.length > 0 && bytes + size > config.batchBytes) {
+      full = true
+      break
+    }
+    records.push(record)
+    if (checkpoint !== null) records.push(checkpoint)
+    bytes += size
+    lastSeq = seq
+    if (note !== undefined) cpSize = note.size
+  }
+  return { records, from: cursor, fromCheckpointSize: checkpointSize, lastSeq, checkpointSize: cpSize, full }
+}
 
 type Delivery =
   | { readonly _tag: "Delivered"; readonly refused: ReadonlyArray<Rejected> }
@@ -181,9 +189,14 @@ const forward = (sink: Sink, options: RunOptions) =>
     let delivered = 0
     let deadLettered = 0
     let waitingSince: number | null = null
+    let ahead: Batch | null = null
     while (true) {
       const state = yield* store.get(name)
-      const batch = yield* nextBatch(sink, state.cursor, state.checkpointSize)
+      const batch: Batch | null =
+        ahead !== null && ahead.from === state.cursor && ahead.fromCheckpointSize === state.checkpointSize
+          ? ahead
+          : yield* nextBatch(sink, state.cursor, state.checkpointSize)
+      ahead = null
       if (batch === null) {
         if (options.once) return { state: "caught-up" as const, message: "caught up", delivered, deadLettered }
         waitingSince = null
@@ -199,7 +212,12 @@ const forward = (sink: Sink, options: RunOptions) =>
         }
       }
       waitingSince = null
-      const result = yield* deliverWithRetry(sink, batch.records, options)
+      const delivering = yield* Effect.fork(deliverWithRetry(sink, batch.records, options))
+      if (batch.full) {
+        yield* Effect.yieldNow()
+        ahead = yield* nextBatch(sink, batch.lastSeq, batch.checkpointSize).pipe(Effect.orElseSucceed(() => null))
+      }
+      const result = yield* Fiber.join(delivering)
       if (result._tag === "Stopped") {
         if (result.state === "paused") {
           yield* store.pause(name, result.failure.message)

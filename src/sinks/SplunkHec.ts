@@ -3,14 +3,23 @@ import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
 import { gzipSync } from "node:zlib"
 import { type HttpAnswer, makeAgent, send as httpSend } from "./Http.js"
-import { type ForwardRecord, recordSeq, recordTime } from "./Record.js"
+import { entryHost, type ForwardRecord, recordJson, recordSeq, recordTime } from "./Record.js"
 import { CONFIRMED, redactSecrets, retryAfterMs, type SendResult, type Sink, SinkFailure, secretFrom } from "./Sink.js"
 import type { HecSinkConfig } from "./SinkConfig.js"
 
 /** The HEC event envelope of a record: time, host, source, sourcetype, index, flat indexed `fields`, `event`. */
 export const hecEnvelope = (config: HecSinkConfig, record: ForwardRecord): Record<string, unknown> => ({
+  ...hecHeader(config, record),
+  event: record
+})
+
+/** `JSON.stringify(hecEnvelope(config, record))`, with the record's text from `recordJson` (no re-serialised envelope). */
+export const hecEnvelopeJson = (config: HecSinkConfig, record: ForwardRecord): string =>
+  `${JSON.stringify(hecHeader(config, record)).slice(0, -1)},"event":${recordJson(record)}}`
+
+const hecHeader = (config: HecSinkConfig, record: ForwardRecord): Record<string, unknown> => ({
   time: Math.round(recordTime(record) * 1000) / 1000,
-  host: config.host ?? (record.kind === "ssg.entry" ? (record.entry?.source.host ?? LOCAL_HOST) : LOCAL_HOST),
+  host: config.host ?? (record.kind === "ssg.entry" ? (entryHost(record) ?? LOCAL_HOST) : LOCAL_HOST),
   source: config.source,
   sourcetype: config.sourcetype,
   ...(config.index !== null ? { index: config.index } : {}),
@@ -20,8 +29,7 @@ export const hecEnvelope = (config: HecSinkConfig, record: ForwardRecord): Recor
     ssg_seq: String(recordSeq(record)),
     ssg_log_id: record.log_id,
     ...(record.kind === "ssg.entry" ? { ssg_type: record.type } : {})
-  },
-  event: record
+  }
 })
 
 /**
@@ -49,7 +57,7 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
   const encode = (record: ForwardRecord): string => {
     let text = encoded.get(record)
     if (text === undefined) {
-      text = JSON.stringify(hecEnvelope(config, record))
+      text = hecEnvelopeJson(config, record)
       encoded.set(record, text)
     }
     return text

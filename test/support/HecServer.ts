@@ -181,11 +181,11 @@ export const startHecServer = async (options: HecServerOptions): Promise<HecServ
     if (raw) {
       for (const line of text.split("\n")) if (line.trim() !== "") envelopes.push({ event: line, ...Object.fromEntries(url.searchParams) })
     } else {
-      const objects = splitObjects(text)
-      for (let i = 0; i < objects.length && failure === null; i++) {
-        const problem = validate(objects[i]!, auth.token, poison)
+      const values = parseObjects(text)
+      for (let i = 0; i < values.length && failure === null; i++) {
+        const problem = validate(values[i], auth.token, poison)
         if (problem !== null) failure = { ...problem, index: i }
-        else envelopes.push(JSON.parse(objects[i]!) as Record<string, unknown>)
+        else envelopes.push(values[i] as Record<string, unknown>)
       }
     }
     const request = ++counter
@@ -318,17 +318,41 @@ export const splitObjects = (text: string): Array<string> => {
   return out
 }
 
+/**
+ * The values of concatenated JSON texts, in order, `INVALID` for a text that does not parse: each line parsed on its
+ * own when every non-blank line is one JSON value (the usual newline-separated batch), else `splitObjects` texts.
+ */
+export const parseObjects = (text: string): Array<unknown> => {
+  const values: Array<unknown> = []
+  for (const line of text.split("\n")) {
+    if (BLANK.test(line)) continue
+    try {
+      values.push(JSON.parse(line))
+    } catch {
+      return splitObjects(text).map(parseOne)
+    }
+  }
+  return values
+}
+
+const BLANK = /^[ \t\r]*$/
+
+const INVALID: unique symbol = Symbol("invalid JSON")
+
+const parseOne = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return INVALID
+  }
+}
+
 const validate = (
-  text: string,
+  value: unknown,
   token: HecToken,
   poison: ((event: unknown) => boolean) | null
 ): { code: number; text: string } | null => {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    return { code: 6, text: "Invalid data format" }
-  }
+  if (value === INVALID) return { code: 6, text: "Invalid data format" }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return { code: 6, text: "Invalid data format" }
   const envelope = value as Record<string, unknown>
   if (!("event" in envelope)) return { code: 12, text: "Event field is required" }
@@ -340,7 +364,8 @@ const validate = (
   const fields = envelope["fields"]
   if (fields !== undefined) {
     if (typeof fields !== "object" || fields === null || Array.isArray(fields)) return { code: 15, text: "Error in handling indexed fields" }
-    for (const v of Object.values(fields)) {
+    for (const key in fields) {
+      const v = (fields as Record<string, unknown>)[key]
       if (typeof v === "object" && v !== null && !(Array.isArray(v) && v.every((x) => typeof x !== "object" || x === null))) {
         return { code: 15, text: "Error in handling indexed fields" }
       }
