@@ -1,3 +1,5 @@
+import { isUtf8 } from "node:buffer"
+
 /** The fields of an envelope's `source` that forwarders name outside the envelope. */
 export interface SourceFields {
   readonly log_id: string
@@ -5,28 +7,29 @@ export interface SourceFields {
 }
 
 /**
- * Whether `JSON.stringify(JSON.parse(text)) === text` holds for canonical (RFC 8785) envelope text: true unless an
- * object has an integer-like key, which JavaScript objects move ahead of the others and sort numerically.
+ * Whether the stored bytes of a canonical (RFC 8785) envelope are, as they are, the UTF-8 of
+ * `JSON.stringify(JSON.parse(text))`: valid UTF-8 and no object with an integer-like key (JavaScript objects move those
+ * ahead of the others and sort them numerically).
  */
-export const splicesVerbatim = (text: string): boolean => !INDEX_KEY.test(text)
+export const splicesVerbatim = (bytes: Buffer): boolean => isUtf8(bytes) && !INDEX_KEY.test(bytes.toString("latin1"))
 
 /**
- * Reads `source.log_id` and `source.host` of canonical envelope texts without parsing the rest: the source object is
+ * Reads `source.log_id` and `source.host` of canonical envelope bytes without parsing the rest: the source object is
  * the last `"source"` member before `"timestamp"` (keys are sorted), and consecutive entries usually share it, so it is
- * parsed once per distinct text. Null when the text does not have that shape or the log id is not a string.
+ * parsed once per distinct value. Null when the bytes do not have that shape or the log id is not a string.
  */
-export const makeSourceReader = (): ((text: string) => SourceFields | null) => {
-  let lastText = ""
+export const makeSourceReader = (): ((bytes: Buffer) => SourceFields | null) => {
+  let lastBytes: Buffer | null = null
   let last: SourceFields | null = null
-  return (text) => {
-    const start = text.lastIndexOf(SOURCE_KEY)
+  return (bytes) => {
+    const start = bytes.lastIndexOf(SOURCE_KEY)
     if (start < 0) return null
-    const end = text.indexOf(SOURCE_END, start)
+    const end = bytes.indexOf(SOURCE_END, start)
     if (end < 0) return null
-    const inner = text.slice(start + SOURCE_KEY.length - 1, end + 1)
-    if (inner === lastText) return last
-    lastText = inner
-    last = sourceFields(inner)
+    const inner = bytes.subarray(start + SOURCE_KEY.length - 1, end + 1)
+    if (lastBytes !== null && lastBytes.equals(inner)) return last
+    lastBytes = Buffer.from(inner)
+    last = sourceFields(inner.toString("utf8"))
     return last
   }
 }

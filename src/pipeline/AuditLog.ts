@@ -9,7 +9,7 @@ import {
   BULK_TYPES,
   type CheckpointRow,
   type EntryRow,
-  type EntryTextRow,
+  type ForwardRow,
   type HeadRow,
   type HotPath,
   INDEXED_TYPE,
@@ -50,7 +50,7 @@ export interface LogHead {
 
 /** A batch as forwarders read it: entry rows as text and the signed checkpoints (retained and head) they reach. */
 export interface ForwardBatch {
-  readonly entries: ReadonlyArray<EntryTextRow>
+  readonly entries: ReadonlyArray<ForwardRow>
   readonly checkpoints: ReadonlyArray<{ readonly size: number; readonly root: Uint8Array; readonly note: string }>
 }
 

@@ -150,8 +150,8 @@ export interface CheckpointRow {
   readonly created_at: string
 }
 
-/** An entry as forwarders read it: seq, type, recording time, envelope JSON text and the leaf and chain hashes in hex. */
-export type EntryTextRow = readonly [seq: number, type: string, recordedAt: string, envelope: string, leaf: string, chain: string]
+/** An entry as forwarders read it: seq, type, recording time, envelope bytes and the leaf and chain hashes in hex. */
+export type ForwardRow = readonly [seq: number, type: string, recordedAt: string, envelope: Buffer, leaf: string, chain: string]
 
 /** A row to insert into `entries`. */
 export type NewEntry = EntryRow & { readonly session: string | null }
@@ -183,8 +183,8 @@ export interface HotPath {
   readonly recentOfType: (type: string, limit: number) => ReadonlyArray<Uint8Array>
   /** Up to `limit` entries after `seq`, in order, as [seq, envelope JSON text]. */
   readonly after: (seq: number, limit: number) => ReadonlyArray<readonly [number, string]>
-  /** Up to `limit` entries after `seq`, in order, as text rows (one statement, no Buffer per row). */
-  readonly textAfter: (seq: number, limit: number) => ReadonlyArray<EntryTextRow>
+  /** Up to `limit` entries after `seq`, in order, as rows of the envelope bytes and the hashes in hex (one statement). */
+  readonly textAfter: (seq: number, limit: number) => ReadonlyArray<ForwardRow>
   /** The retained signed checkpoints of sizes in (`after`, `upTo`], by size. */
   readonly checkpointsIn: (after: number, upTo: number) => ReadonlyArray<Pick<CheckpointRow, "size" | "root" | "note">>
   readonly close: () => void
@@ -291,8 +291,8 @@ export const openHotPath = (filename: string): HotPath => {
     )
     const textAfter = lazy(() =>
       db
-        .prepare<[number, number], EntryTextRow>(
-          "SELECT seq, type, recorded_at, CAST(bytes AS TEXT), lower(hex(leaf)), lower(hex(chain)) FROM entries " +
+        .prepare<[number, number], ForwardRow>(
+          "SELECT seq, type, recorded_at, bytes, lower(hex(leaf)), lower(hex(chain)) FROM entries " +
             "WHERE seq > ? ORDER BY seq LIMIT ?"
         )
         .raw(true)

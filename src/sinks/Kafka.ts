@@ -1,12 +1,12 @@
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from "kafkajs"
-import { type ForwardRecord, recordJson, recordSeq, recordTime } from "./Record.js"
+import { type ForwardRecord, recordBytes, recordSeq, recordTime } from "./Record.js"
 import { CONFIRMED, redactSecrets, type SendResult, type Sink, SinkFailure, secretFrom } from "./Sink.js"
 import type { KafkaSinkConfig } from "./SinkConfig.js"
 
-/** The Kafka message of a record: key = log id (per-source ordering), value = the record's JSON, id/seq/hash headers. */
-export const kafkaMessage = (record: ForwardRecord, value: string = recordJson(record)): Message => ({
+/** The Kafka message of a record: key = log id (per-source ordering), value = the record's JSON (UTF-8), id/seq/hash headers. */
+export const kafkaMessage = (record: ForwardRecord, value: Buffer = recordBytes(record)): Message => ({
   key: record.log_id,
   value,
   timestamp: String(Math.round(recordTime(record) * 1000)),
@@ -83,11 +83,11 @@ export const makeKafkaSink = (config: KafkaSinkConfig, env: NodeJS.ProcessEnv): 
       : {})
   })
   let producer: Producer | null = null
-  const values = new WeakMap<ForwardRecord, string>()
-  const valueOf = (record: ForwardRecord): string => {
+  const values = new WeakMap<ForwardRecord, Buffer>()
+  const valueOf = (record: ForwardRecord): Buffer => {
     let value = values.get(record)
     if (value === undefined) {
-      value = recordJson(record)
+      value = recordBytes(record)
       values.set(record, value)
     }
     return value
@@ -186,7 +186,7 @@ export const makeKafkaSink = (config: KafkaSinkConfig, env: NodeJS.ProcessEnv): 
 
   return {
     config,
-    sizeOf: (record) => Buffer.byteLength(valueOf(record)) + 96,
+    sizeOf: (record) => valueOf(record).length + 96,
     send,
     probe,
     close: dropProducer.pipe(Effect.timeout("2 seconds"), Effect.ignore)

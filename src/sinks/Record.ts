@@ -1,7 +1,7 @@
 import type { Envelope } from "../domain/Event.js"
 import { type SourceFields, splicesVerbatim } from "../domain/EnvelopeText.js"
 import { envelopeFromText, type StoredEntry } from "../pipeline/AuditLog.js"
-import type { EntryTextRow } from "../pipeline/AuditStore.js"
+import type { ForwardRow } from "../pipeline/AuditStore.js"
 
 /**
  * One forwarded log entry: its stable id (`log_id:seq`), seq, type, leaf and chain hashes (hex) and the envelope whose
@@ -48,36 +48,43 @@ export const entryRecord = (entry: StoredEntry, full: boolean): EntryRecord =>
   )
 
 /**
- * The record of an entry read as text, equal to `entryRecord` of the same entry. When `source` was read from the text
- * and the text re-serialises verbatim, `entry` is parsed only if read and `recordJson` splices the stored text;
- * otherwise the envelope is parsed now (throwing AuditError when it is not JSON).
+ * The record of an entry read as a forward row, equal to `entryRecord` of the same entry. When `source` was read from
+ * the stored bytes and they re-serialise verbatim, `entry` is parsed only if read and `recordJson`/`recordBytes` splice
+ * the stored bytes; otherwise the envelope is parsed now (throwing AuditError when it is not JSON).
  */
-export const entryRecordOfText = (row: EntryTextRow, full: boolean, source: SourceFields | null): EntryRecord => {
-  const [seq, type, recordedAt, text, leaf, chain] = row
-  if (source === null || !splicesVerbatim(text)) {
-    const envelope = envelopeFromText(seq, text)
+export const entryRecordOfRow = (row: ForwardRow, full: boolean, source: SourceFields | null): EntryRecord => {
+  const [seq, type, recordedAt, bytes, leaf, chain] = row
+  if (source === null || !splicesVerbatim(bytes)) {
+    const envelope = envelopeFromText(seq, bytes.toString("utf8"))
     return recordOfParts(seq, type, recordedAt, leaf, chain, envelope.source.log_id, full ? envelope : undefined)
   }
   const record = recordOfParts(seq, type, recordedAt, leaf, chain, source.log_id, undefined)
-  STORED.set(record, { text, host: source.host })
-  if (full) Object.defineProperty(record, "entry", { get: parsedEntry, enumerable: true, configurable: true })
+  if (full) {
+    STORED.set(record, { bytes, host: source.host })
+    Object.defineProperty(record, "entry", { get: parsedEntry, enumerable: true, configurable: true })
+  }
   return record
 }
 
-/** `JSON.stringify(record)`, with the stored envelope text spliced in for records of `entryRecordOfText`. */
+/** `JSON.stringify(record)`, with the stored envelope spliced in for records of `entryRecordOfRow`. */
 export const recordJson = (record: ForwardRecord): string => {
-  const stored = record.kind === "ssg.entry" && "entry" in record ? STORED.get(record) : undefined
-  if (stored === undefined || record.kind !== "ssg.entry") return JSON.stringify(record)
-  return (
-    `{"kind":"ssg.entry","id":${JSON.stringify(record.id)},"log_id":${JSON.stringify(record.log_id)},"seq":${record.seq},` +
-    `"type":${JSON.stringify(record.type)},"timestamp":${JSON.stringify(record.timestamp)},` +
-    `"leaf":"${record.leaf}","chain":"${record.chain}","entry":${stored.text}}`
-  )
+  const stored = STORED.get(record)
+  return stored === undefined ? JSON.stringify(record) : `${recordHead(record as EntryRecord)}${stored.bytes.toString("utf8")}}`
+}
+
+/**
+ * The UTF-8 bytes of `prefix + recordJson(record) + suffix`, the stored envelope bytes copied in rather than decoded and
+ * encoded again.
+ */
+export const recordBytes = (record: ForwardRecord, prefix = "", suffix = ""): Buffer => {
+  const stored = STORED.get(record)
+  return stored === undefined
+    ? Buffer.from(`${prefix}${JSON.stringify(record)}${suffix}`)
+    : Buffer.concat([Buffer.from(`${prefix}${recordHead(record as EntryRecord)}`), stored.bytes, Buffer.from(`}${suffix}`)])
 }
 
 /** The host that recorded an entry record (its envelope's `source.host`), read without parsing the envelope. */
 export const entryHost = (record: EntryRecord): string | undefined => {
-  if (!("entry" in record)) return undefined
   const stored = STORED.get(record)
   return stored !== undefined ? stored.host : record.entry?.source.host
 }
@@ -113,10 +120,15 @@ export const recordOfLine = (line: string): ForwardRecord | null => {
   return recordOf(value, 0)
 }
 
-const STORED = new WeakMap<EntryRecord, { readonly text: string; readonly host: string | undefined }>()
+const STORED = new WeakMap<ForwardRecord, { readonly bytes: Buffer; readonly host: string | undefined }>()
+
+const recordHead = (record: EntryRecord): string =>
+  `{"kind":"ssg.entry","id":${JSON.stringify(record.id)},"log_id":${JSON.stringify(record.log_id)},"seq":${record.seq},` +
+  `"type":${JSON.stringify(record.type)},"timestamp":${JSON.stringify(record.timestamp)},` +
+  `"leaf":"${record.leaf}","chain":"${record.chain}","entry":`
 
 function parsedEntry(this: EntryRecord): Envelope {
-  const envelope = envelopeFromText(this.seq, STORED.get(this)!.text)
+  const envelope = envelopeFromText(this.seq, STORED.get(this)!.bytes.toString("utf8"))
   Object.defineProperty(this, "entry", { value: envelope, enumerable: true, writable: true, configurable: true })
   return envelope
 }

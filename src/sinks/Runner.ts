@@ -2,7 +2,7 @@ import { Duration, Effect, Either, Fiber } from "effect"
 import { makeSourceReader } from "../domain/EnvelopeText.js"
 import { AuditError, AuditLog, type ForwardBatch } from "../pipeline/AuditLog.js"
 import { makeSink } from "./Forwarders.js"
-import { checkpointRecord, entryRecordOfText, type ForwardRecord } from "./Record.js"
+import { checkpointRecord, entryRecordOfRow, type ForwardRecord } from "./Record.js"
 import { type Sink, SinkFailure } from "./Sink.js"
 import type { SinkConfig } from "./SinkConfig.js"
 import { type Rejected, SinkState, type SinkStateError } from "./SinkState.js"
@@ -59,6 +59,12 @@ export const probeSink = (config: SinkConfig, env: NodeJS.ProcessEnv) =>
   )
 
 const POLL = Duration.millis(200)
+
+/** Resumes after the event loop's I/O phase, so a request started just before is written to its socket first. */
+const afterIo = Effect.async<void>((resume) => {
+  const timer = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(timer))
+})
 const MAX_BACKOFF_MS = 5_000
 const MAX_RETRY_AFTER_MS = 300_000
 const ONCE_MAX_FAILURES = 8
@@ -105,8 +111,8 @@ const batchOf = (sink: Sink, read: ForwardBatch, cursor: number, checkpointSize:
   let cpSize = checkpointSize
   let full = read.entries.length >= config.batchEvents
   for (const row of read.entries) {
-    const [seq, type, , text] = row
-    const record = entryRecordOfText(row, config.events === null || config.events.includes(type), sourceOf(text))
+    const [seq, type, , envelope] = row
+    const record = entryRecordOfRow(row, config.events === null || config.events.includes(type), sourceOf(envelope))
     const note = notes.get(seq)
     const checkpoint = note === undefined ? null : checkpointRecord(record.log_id, note.size, note.root, note.note)
     const size = sink.sizeOf(record) + (checkpoint === null ? 0 : sink.sizeOf(checkpoint))
@@ -214,8 +220,9 @@ const forward = (sink: Sink, options: RunOptions) =>
       waitingSince = null
       const delivering = yield* Effect.fork(deliverWithRetry(sink, batch.records, options))
       if (batch.full) {
-        yield* Effect.yieldNow()
+        yield* afterIo
         ahead = yield* nextBatch(sink, batch.lastSeq, batch.checkpointSize).pipe(Effect.orElseSucceed(() => null))
+        if (ahead !== null) sink.prepare?.(ahead.records)
       }
       const result = yield* Fiber.join(delivering)
       if (result._tag === "Stopped") {
