@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib"
 import { request } from "undici"
 import { afterEach, describe, expect, it } from "vitest"
-import { type HecServer, splitObjects, startHecServer } from "../support/HecServer.js"
+import { type HecServer, parseObjects, splitObjects, startHecServer } from "../support/HecServer.js"
 
 const TOKEN = "11111111-2222-3333-4444-555555555555"
 const ACK = "aaaaaaaa-2222-3333-4444-555555555555"
@@ -68,5 +68,12 @@ describe("the HEC test server follows Splunk's protocol (reference §1.8)", () =
 
   it("splits concatenated JSON objects with or without separators", () => {
     expect(splitObjects('{"a":"}{"}{"b":[1,{"c":2}]}\n {"d":"\\"}"}')).toEqual(['{"a":"}{"}', '{"b":[1,{"c":2}]}', '{"d":"\\"}"}'])
+    const lines = '{"a":1}\n\n {"b":[1,{"c":"}{"}]} \r\n"s"\n3'
+    expect(parseObjects(lines)).toEqual([{ a: 1 }, { b: [1, { c: "}{" }] }, "s", 3])
+    expect(parseObjects(lines.replaceAll("\n", " "))).toEqual(parseObjects(lines))
+    const broken = parseObjects('{"a":1}\n{"b":\n2}\n{"c"')
+    expect(broken.slice(0, 2)).toEqual([{ a: 1 }, { b: 2 }])
+    expect(broken).toHaveLength(3)
+    expect(typeof broken[2]).toBe("symbol")
   })
 })
