@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from "kafkajs"
-import { type ForwardRecord, recordBytes, recordSeq, recordTime } from "./Record.js"
+import { type ForwardRecord, perRecord, recordBytes, recordSeq, recordTime } from "./Record.js"
 import { CONFIRMED, redactSecrets, type SendResult, type Sink, SinkFailure, secretFrom } from "./Sink.js"
 import type { KafkaSinkConfig } from "./SinkConfig.js"
 
@@ -90,15 +90,7 @@ export const makeKafkaSink = (config: KafkaSinkConfig, env: NodeJS.ProcessEnv): 
       : {})
   })
   let producer: Producer | null = null
-  const values = new WeakMap<ForwardRecord, Buffer>()
-  const valueOf = (record: ForwardRecord): Buffer => {
-    let value = values.get(record)
-    if (value === undefined) {
-      value = recordBytes(record)
-      values.set(record, value)
-    }
-    return value
-  }
+  const valueOf = perRecord((record) => recordBytes(record))
 
   const fail = (e: unknown, batchSize: number): SinkFailure | { poison: string } => {
     const error = rootCause(e as KafkaJsError)

@@ -83,6 +83,17 @@ export const recordBytes = (record: ForwardRecord, prefix = "", suffix = ""): Bu
     : Buffer.concat([Buffer.from(`${prefix}${recordHead(record as EntryRecord)}`), stored.bytes, Buffer.from(`}${suffix}`)])
 }
 
+/** `encode`, computed once per record (records are immutable; the cache holds them weakly). */
+export const perRecord = <A>(encode: (record: ForwardRecord) => A): ((record: ForwardRecord) => A) => {
+  const known = new WeakMap<ForwardRecord, A>()
+  return (record) => {
+    if (known.has(record)) return known.get(record)!
+    const value = encode(record)
+    known.set(record, value)
+    return value
+  }
+}
+
 /** The host that recorded an entry record (its envelope's `source.host`), read without parsing the envelope. */
 export const entryHost = (record: EntryRecord): string | undefined => {
   const stored = STORED.get(record)

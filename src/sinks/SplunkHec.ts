@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
 import { gzipSync } from "node:zlib"
 import { type HttpAnswer, makeAgent, send as httpSend } from "./Http.js"
-import { entryHost, type ForwardRecord, recordBytes, recordSeq, recordTime } from "./Record.js"
+import { entryHost, type ForwardRecord, perRecord, recordBytes, recordSeq, recordTime } from "./Record.js"
 import { CONFIRMED, redactSecrets, retryAfterMs, type SendResult, type Sink, SinkFailure, secretFrom } from "./Sink.js"
 import type { HecSinkConfig } from "./SinkConfig.js"
 
@@ -69,16 +69,7 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
     ...(config.type === "splunk_hec" ? { "x-splunk-request-channel": channel } : {}),
     ...(token !== null ? { authorization: config.type === "splunk_hec" ? `Splunk ${token}` : token } : {})
   }
-  const encode = hecEncoder(config)
-  const encoded = new WeakMap<ForwardRecord, Buffer>()
-  const encodedOf = (record: ForwardRecord): Buffer => {
-    let bytes = encoded.get(record)
-    if (bytes === undefined) {
-      bytes = encode(record)
-      encoded.set(record, bytes)
-    }
-    return bytes
-  }
+  const encodedOf = perRecord(hecEncoder(config))
   const bodyOf = (batch: ReadonlyArray<ForwardRecord>): Buffer => {
     const parts: Array<Buffer> = []
     for (const record of batch) {
