@@ -58,11 +58,22 @@ export const entryRecordOfRow = (row: ForwardRow, full: boolean, source: SourceF
     const envelope = envelopeFromText(seq, bytes.toString("utf8"))
     return recordOfParts(seq, type, recordedAt, leaf, chain, envelope.source.log_id, full ? envelope : undefined)
   }
-  const record = recordOfParts(seq, type, recordedAt, leaf, chain, source.log_id, undefined)
-  if (full) {
-    STORED.set(record, { bytes, host: source.host })
-    Object.defineProperty(record, "entry", { get: parsedEntry, enumerable: true, configurable: true })
+  if (!full) return recordOfParts(seq, type, recordedAt, leaf, chain, source.log_id, undefined)
+  const logId = source.log_id
+  const record: EntryRecord = {
+    kind: "ssg.entry",
+    id: entryId(logId, seq),
+    log_id: logId,
+    seq,
+    type,
+    timestamp: recordedAt,
+    leaf,
+    chain,
+    get entry(): Envelope {
+      return parsedEntry(this)
+    }
   }
+  STORED.set(record, { bytes, host: source.host })
   return record
 }
 
@@ -138,9 +149,9 @@ const recordHead = (record: EntryRecord): string =>
   `"type":${JSON.stringify(record.type)},"timestamp":${JSON.stringify(record.timestamp)},` +
   `"leaf":"${record.leaf}","chain":"${record.chain}","entry":`
 
-function parsedEntry(this: EntryRecord): Envelope {
-  const envelope = envelopeFromText(this.seq, STORED.get(this)!.bytes.toString("utf8"))
-  Object.defineProperty(this, "entry", { value: envelope, enumerable: true, writable: true, configurable: true })
+const parsedEntry = (record: EntryRecord): Envelope => {
+  const envelope = envelopeFromText(record.seq, STORED.get(record)!.bytes.toString("utf8"))
+  Object.defineProperty(record, "entry", { value: envelope, enumerable: true, writable: true, configurable: true })
   return envelope
 }
 
