@@ -84,14 +84,44 @@ export const recordJson = (record: ForwardRecord): string => {
 }
 
 /**
- * The UTF-8 bytes of `prefix + recordJson(record) + suffix`, the stored envelope bytes copied in rather than decoded and
- * encoded again.
+ * The UTF-8 of `prefix + recordJson(record) + suffix` as parts to write: `text`, then the stored `envelope` bytes (copied,
+ * never decoded) and `tail`; `bytes` is the total length.
  */
-export const recordBytes = (record: ForwardRecord, prefix = "", suffix = ""): Buffer => {
+export interface RecordFrame {
+  readonly text: string
+  readonly envelope: Buffer | null
+  readonly tail: string
+  readonly bytes: number
+}
+
+/** The frame of `prefix + recordJson(record) + suffix`. */
+export const recordFrame = (record: ForwardRecord, prefix = "", suffix = ""): RecordFrame => {
   const stored = STORED.get(record)
-  return stored === undefined
-    ? Buffer.from(`${prefix}${JSON.stringify(record)}${suffix}`)
-    : Buffer.concat([Buffer.from(`${prefix}${recordHead(record as EntryRecord)}`), stored.bytes, Buffer.from(`}${suffix}`)])
+  if (stored === undefined) {
+    const text = `${prefix}${JSON.stringify(record)}${suffix}`
+    return { text, envelope: null, tail: "", bytes: Buffer.byteLength(text) }
+  }
+  const text = `${prefix}${recordHead(record as EntryRecord)}`
+  const tail = `}${suffix}`
+  return { text, envelope: stored.bytes, tail, bytes: Buffer.byteLength(text) + stored.bytes.length + Buffer.byteLength(tail) }
+}
+
+/** Writes `frame` into `target` at `at` (which must have `frame.bytes` free); returns the offset after it. */
+export const writeFrame = (frame: RecordFrame, target: Buffer, at: number): number => {
+  let end = at + target.write(frame.text, at)
+  if (frame.envelope !== null) {
+    end += frame.envelope.copy(target, end)
+    end += target.write(frame.tail, end)
+  }
+  return end
+}
+
+/** The UTF-8 bytes of `prefix + recordJson(record) + suffix`, the stored envelope bytes copied in. */
+export const recordBytes = (record: ForwardRecord, prefix = "", suffix = ""): Buffer => {
+  const frame = recordFrame(record, prefix, suffix)
+  const bytes = Buffer.allocUnsafe(frame.bytes)
+  writeFrame(frame, bytes, 0)
+  return bytes
 }
 
 /** `encode`, computed once per record (records are immutable; the cache holds them weakly). */

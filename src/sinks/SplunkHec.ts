@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
 import { gzipSync } from "node:zlib"
 import { type HttpAnswer, makeAgent, send as httpSend } from "./Http.js"
-import { entryHost, type ForwardRecord, perRecord, recordBytes, recordSeq, recordTime } from "./Record.js"
+import { entryHost, type ForwardRecord, perRecord, type RecordFrame, recordFrame, recordSeq, recordTime, writeFrame } from "./Record.js"
 import { CONFIRMED, redactSecrets, retryAfterMs, type SendResult, type Sink, SinkFailure, secretFrom } from "./Sink.js"
 import type { HecSinkConfig } from "./SinkConfig.js"
 
@@ -14,22 +14,22 @@ export const hecEnvelope = (config: HecSinkConfig, record: ForwardRecord): Recor
 })
 
 /**
- * Encodes records as the UTF-8 of `JSON.stringify(hecEnvelope(config, record))`, with the entry's record bytes from
- * `recordBytes` (the stored envelope copied in, not re-serialised).
+ * Encodes records as frames of the UTF-8 of `JSON.stringify(hecEnvelope(config, record))`, the entry's stored envelope
+ * copied in (not re-serialised).
  */
-export const hecEncoder = (config: HecSinkConfig): ((record: ForwardRecord) => Buffer) => {
+export const hecEncoder = (config: HecSinkConfig): ((record: ForwardRecord) => RecordFrame) => {
   const fixedHost = config.host === null ? null : JSON.stringify(config.host)
   const index = config.index !== null ? `,"index":${JSON.stringify(config.index)}` : ""
   const middle = `,"source":${JSON.stringify(config.source)},"sourcetype":${JSON.stringify(config.sourcetype)}${index}`
   return (record) => {
-    if (record.kind !== "ssg.entry") return Buffer.from(JSON.stringify(hecEnvelope(config, record)))
+    if (record.kind !== "ssg.entry") return recordFrame(record, `${JSON.stringify(hecHeader(config, record)).slice(0, -1)},"event":`, "}")
     const host = fixedHost ?? JSON.stringify(entryHost(record) ?? LOCAL_HOST)
     const time = JSON.stringify(Math.round(recordTime(record) * 1000) / 1000)
     const head =
       `{"time":${time},"host":${host}${middle},"fields":{"ssg_id":${JSON.stringify(record.id)},"ssg_kind":"ssg.entry",` +
       `"ssg_seq":"${record.seq}","ssg_log_id":${JSON.stringify(record.log_id)},"ssg_type":${JSON.stringify(record.type)}},` +
       `"event":`
-    return recordBytes(record, head, "}")
+    return recordFrame(record, head, "}")
   }
 }
 
@@ -71,12 +71,14 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
   }
   const encodedOf = perRecord(hecEncoder(config))
   const bodyOf = (batch: ReadonlyArray<ForwardRecord>): Buffer => {
-    const parts: Array<Buffer> = []
+    let size = batch.length - 1
+    for (const record of batch) size += encodedOf(record).bytes
+    const body = Buffer.allocUnsafe(size)
+    let at = 0
     for (const record of batch) {
-      if (parts.length > 0) parts.push(NEWLINE)
-      parts.push(encodedOf(record))
+      if (at > 0) body[at++] = NEWLINE
+      at = writeFrame(encodedOf(record), body, at)
     }
-    const body = Buffer.concat(parts)
     return config.gzip ? gzipSync(body, { level: 1 }) : body
   }
   let prepared: { readonly first: ForwardRecord; readonly last: ForwardRecord; readonly length: number; readonly body: Buffer } | null = null
@@ -171,7 +173,7 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
 
   return {
     config,
-    sizeOf: (record) => encodedOf(record).length + 1,
+    sizeOf: (record) => encodedOf(record).bytes + 1,
     prepare: (batch) => {
       if (batch.length > 0) prepared = { first: batch[0]!, last: batch[batch.length - 1]!, length: batch.length, body: bodyOf(batch) }
     },
@@ -189,7 +191,7 @@ const AUTH = new Set([1, 2, 3, 4, 16, 21, 22])
 
 const LOCAL_HOST = hostname()
 
-const NEWLINE = Buffer.from("\n")
+const NEWLINE = 0x0a
 
 interface HecReply {
   readonly text?: string

@@ -9,7 +9,15 @@ import * as AuditLog from "../../src/pipeline/AuditLog.js"
 import * as Keys from "../../src/pipeline/Keys.js"
 import { pathsFrom, SsgPaths } from "../../src/pipeline/Paths.js"
 import { kafkaMessage } from "../../src/sinks/Kafka.js"
-import { entryRecord, entryRecordOfRow, recordBytes, recordJson } from "../../src/sinks/Record.js"
+import {
+  checkpointRecord,
+  entryRecord,
+  entryRecordOfRow,
+  type ForwardRecord,
+  recordBytes,
+  recordJson,
+  writeFrame
+} from "../../src/sinks/Record.js"
 import { parseSink, type HecSinkConfig } from "../../src/sinks/SinkConfig.js"
 import { hecEncoder, hecEnvelope } from "../../src/sinks/SplunkHec.js"
 
@@ -38,6 +46,13 @@ const events: ReadonlyArray<Event> = tricky.flatMap((input, i) => [
   }),
   RuleChanged.make({ rule_id: `rule-${i}`, change: "disabled", from: "block", to: "allow", files: [`r${i}.rules`] })
 ])
+
+const hecText = (config: HecSinkConfig, record: ForwardRecord): string => {
+  const frame = hecEncoder(config)(record)
+  const bytes = Buffer.alloc(frame.bytes)
+  assert.strictEqual(writeFrame(frame, bytes, 0), frame.bytes)
+  return bytes.toString("utf8")
+}
 
 const hec = (extra: Record<string, unknown>): HecSinkConfig =>
   parseSink("config.toml", 0, { name: "splunk", type: "splunk_hec", url: "http://127.0.0.1:1", token_env: "T", ...extra }) as HecSinkConfig
@@ -78,13 +93,19 @@ describe("records spliced from the stored envelope bytes", () => {
           assert.isTrue(recordBytes(after, "[", "]").equals(Buffer.from(`[${text}]`)))
           assert.isTrue(Buffer.from(kafkaMessage(after).value as Buffer).equals(Buffer.from(kafkaMessage(before).value as Buffer)))
           for (const config of configs) {
-            assert.strictEqual(hecEncoder(config)(after).toString("utf8"), JSON.stringify(hecEnvelope(config, before)))
+            assert.strictEqual(hecText(config, after), JSON.stringify(hecEnvelope(config, before)))
           }
           assert.deepStrictEqual(after, before)
           assert.strictEqual(JSON.stringify(after), text)
         }
       }
       assert.strictEqual(spliced, events.length - 3)
+      const checkpoint = checkpointRecord("ssg.local/x", 3, new Uint8Array(32), "note\n— signed\n")
+      const untimed = (text: string) => text.replace(/^\{"time":[0-9.]+,/, "{")
+      for (const config of configs) {
+        assert.strictEqual(untimed(hecText(config, checkpoint)), untimed(JSON.stringify(hecEnvelope(config, checkpoint))))
+      }
+      assert.isTrue(recordBytes(checkpoint).equals(Buffer.from(JSON.stringify(checkpoint))))
     })
   )
 })

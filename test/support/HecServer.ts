@@ -325,14 +325,16 @@ export const splitObjects = (text: string): Array<string> => {
  * The values of concatenated JSON texts, in order, `INVALID` for a text that does not parse: each line parsed on its
  * own when every non-blank line is one JSON value (the usual newline-separated batch), else `splitObjects` texts.
  */
-export const parseObjects = (text: string): Array<unknown> => {
+export const parseObjects = (text: string): Array<unknown> => parseLines(text) ?? splitObjects(text).map(parseOne)
+
+const parseLines = (text: string): Array<unknown> | null => {
   const values: Array<unknown> = []
   for (const line of text.split("\n")) {
     if (BLANK.test(line)) continue
     try {
       values.push(JSON.parse(line))
     } catch {
-      return splitObjects(text).map(parseOne)
+      return null
     }
   }
   return values
@@ -347,17 +349,7 @@ const BLANK = /^[ \t\r]*$/
  */
 const parseLatin1Lines = (body: Buffer): Array<unknown> | null => {
   const text = body.toString("latin1")
-  if (!NOT_BLANK.test(text)) return null
-  const values: Array<unknown> = []
-  for (const line of text.split("\n")) {
-    if (BLANK.test(line)) continue
-    try {
-      values.push(JSON.parse(line))
-    } catch {
-      return null
-    }
-  }
-  return values
+  return NOT_BLANK.test(text) ? parseLines(text) : null
 }
 
 const NOT_BLANK = /[^\s\x80-\xff]/
