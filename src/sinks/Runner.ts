@@ -28,6 +28,8 @@ export interface RunOptions {
  * Forwards the log to every sink, one fiber each in this one process: each reads from its durable cursor, batches by
  * events and bytes (waiting up to the flush interval for a full batch when following), sends, and advances its cursor
  * only after the destination confirmed the batch (refused records go to the dead-letter table in the same transaction).
+ * The next batch is read and encoded while one is in flight and sent once that one is confirmed, while its cursor is
+ * committed; one batch is in flight at a time and cursors advance in order.
  * Transient failures retry with capped, jittered exponential backoff (honouring Retry-After), probing a destination
  * that stays down; auth and config failures pause the sink. A sink paused earlier is given a fresh attempt.
  */
@@ -129,6 +131,11 @@ const batchOf = (sink: Sink, read: ForwardBatch, cursor: number, checkpointSize:
   return { records, from: cursor, fromCheckpointSize: checkpointSize, lastSeq, checkpointSize: cpSize, full }
 }
 
+interface InFlight {
+  readonly batch: Batch
+  readonly fiber: Fiber.RuntimeFiber<Delivery, SinkStateError>
+}
+
 type Delivery =
   | { readonly _tag: "Delivered"; readonly refused: ReadonlyArray<Rejected> }
   | { readonly _tag: "Stopped"; readonly failure: SinkFailure; readonly state: "paused" | "failing" }
@@ -192,46 +199,50 @@ const forward = (sink: Sink, options: RunOptions) =>
   Effect.gen(function* () {
     const store = yield* SinkState
     const name = sink.config.name
+    const start = (batch: Batch): Effect.Effect<InFlight, never, SinkState> =>
+      Effect.map(Effect.fork(deliverWithRetry(sink, batch.records, options)), (fiber) => ({ batch, fiber }))
     let delivered = 0
     let deadLettered = 0
     let waitingSince: number | null = null
-    let ahead: Batch | null = null
+    let sending: InFlight | null = null
     while (true) {
-      const state = yield* store.get(name)
-      const batch: Batch | null =
-        ahead !== null && ahead.from === state.cursor && ahead.fromCheckpointSize === state.checkpointSize
-          ? ahead
-          : yield* nextBatch(sink, state.cursor, state.checkpointSize)
-      ahead = null
-      if (batch === null) {
-        if (options.once) return { state: "caught-up" as const, message: "caught up", delivered, deadLettered }
-        waitingSince = null
-        yield* Effect.sleep(POLL)
-        continue
-      }
-      if (!options.once && !batch.full) {
-        waitingSince ??= Date.now()
-        const left = sink.config.flushIntervalMs - (Date.now() - waitingSince)
-        if (left > 0) {
-          yield* Effect.sleep(Duration.millis(Math.min(left, 100)))
+      if (sending === null) {
+        const state = yield* store.get(name)
+        const batch: Batch | null = yield* nextBatch(sink, state.cursor, state.checkpointSize)
+        if (batch === null) {
+          if (options.once) return { state: "caught-up" as const, message: "caught up", delivered, deadLettered }
+          waitingSince = null
+          yield* Effect.sleep(POLL)
           continue
         }
+        if (!options.once && !batch.full) {
+          waitingSince ??= Date.now()
+          const left = sink.config.flushIntervalMs - (Date.now() - waitingSince)
+          if (left > 0) {
+            yield* Effect.sleep(Duration.millis(Math.min(left, 100)))
+            continue
+          }
+        }
+        waitingSince = null
+        sending = yield* start(batch)
       }
-      waitingSince = null
-      const delivering = yield* Effect.fork(deliverWithRetry(sink, batch.records, options))
+      const { batch, fiber }: InFlight = sending
+      sending = null
+      let ahead: Batch | null = null
       if (batch.full) {
         yield* afterIo
         ahead = yield* nextBatch(sink, batch.lastSeq, batch.checkpointSize).pipe(Effect.orElseSucceed(() => null))
         if (ahead !== null) sink.prepare?.(ahead.records)
       }
-      const result = yield* Fiber.join(delivering)
+      const result = yield* Fiber.join(fiber)
       if (result._tag === "Stopped") {
         if (result.state === "paused") {
           yield* store.pause(name, result.failure.message)
-          yield* options.report(`${result.failure.message}; paused (nothing is dropped: the cursor stays at ${state.cursor})`)
+          yield* options.report(`${result.failure.message}; paused (nothing is dropped: the cursor stays at ${batch.from})`)
         }
         return { state: result.state, message: result.failure.message, delivered, deadLettered }
       }
+      if (ahead !== null && (options.once || ahead.full)) sending = yield* start(ahead)
       yield* store.confirm(name, {
         cursor: batch.lastSeq,
         checkpointSize: batch.checkpointSize,
@@ -241,6 +252,13 @@ const forward = (sink: Sink, options: RunOptions) =>
       delivered += batch.records.length - result.refused.length
       deadLettered += result.refused.length
       for (const r of result.refused) yield* options.report(`sink ${name}: dead-lettered ${r.record.id}: ${r.reason}`)
+      if (sending !== null) {
+        const state = yield* store.get(name)
+        if (state.cursor !== sending.batch.from || state.checkpointSize !== sending.batch.fromCheckpointSize) {
+          yield* Fiber.interrupt(sending.fiber)
+          sending = null
+        }
+      }
     }
   })
 
