@@ -48,7 +48,7 @@ export interface LogHead {
   readonly note: string
 }
 
-/** A batch as forwarders read it: entry rows as text and the signed checkpoints (retained and head) they reach. */
+/** A batch as forwarders read it: entry rows (envelope bytes, hashes in hex) and the signed checkpoints they reach. */
 export interface ForwardBatch {
   readonly entries: ReadonlyArray<ForwardRow>
   readonly checkpoints: ReadonlyArray<{ readonly size: number; readonly root: Uint8Array; readonly note: string }>
@@ -93,15 +93,15 @@ export class AuditLog extends Context.Tag("ssg/AuditLog")<
     >
     /** Every retained signed checkpoint, by size. */
     readonly checkpoints: Effect.Effect<ReadonlyArray<CheckpointRow>, AuditError>
+    /**
+     * Up to `limit` entries after `seq` as forward rows, with the signed checkpoints (retained and head) of sizes in
+     * (`checkpointSize`, last seq read], by size; one read transaction.
+     */
+    readonly forwardBatch: (seq: number, limit: number, checkpointSize: number) => Effect.Effect<ForwardBatch, AuditError>
     /** Runs a read over the raw client (verification streams through it). */
     readonly client: Effect.Effect<SqliteClient.SqliteClient, AuditError>
     /** Up to `limit` envelopes after entry `seq`, in order (what projections fold). */
     readonly envelopesAfter: (seq: number, limit: number) => Effect.Effect<ReadonlyArray<Envelope>, AuditError>
-    /**
-     * Up to `limit` entries after `seq` as text rows, with the signed checkpoints of sizes in (`checkpointSize`, last seq
-     * read], by size; one read transaction.
-     */
-    readonly forwardBatch: (seq: number, limit: number, checkpointSize: number) => Effect.Effect<ForwardBatch, AuditError>
     /** The envelopes of the newest `limit` entries of `type`, newest first. */
     readonly latestOfType: (type: string, limit: number) => Effect.Effect<ReadonlyArray<Envelope>, AuditError>
   }
@@ -123,7 +123,7 @@ const decodeEntry = (row: EntryRow): StoredEntry => ({
 
 const parseEnvelope = (row: Pick<EntryRow, "seq" | "bytes">): Envelope => envelopeFromText(row.seq, Buffer.from(row.bytes).toString("utf8"))
 
-/** The envelope in the JSON text of entry `seq`; throws AuditError (storage) when it is not a JSON object. */
+/** The envelope in entry `seq`'s stored JSON text; throws an AuditError when the text is not a JSON object. */
 export const envelopeFromText = (seq: number, text: string): Envelope => {
   let envelope: unknown = null
   try {
@@ -284,12 +284,9 @@ export const layer = Layer.scoped(
       return yield* sql<CheckpointRow>`SELECT size, root, note, created_at FROM checkpoints ORDER BY size`
     }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))
 
-    const envelopesAfter = (seq: number, limit: number) =>
-      hotRead((hot) => hot.after(seq, limit).map(([s, text]) => envelopeFromText(s, text)))
-
     const forwardBatch = (seq: number, limit: number, checkpointSize: number) =>
       hotRead((hot): ForwardBatch => {
-        const entries = hot.textAfter(seq, limit)
+        const entries = hot.forwardRowsAfter(seq, limit)
         if (entries.length === 0) return { entries, checkpoints: [] }
         const last = entries[entries.length - 1]![0]
         const h = hot.head()
@@ -298,6 +295,9 @@ export const layer = Layer.scoped(
         if (headIn) checkpoints.push({ size: h.size, root: h.root, note: h.note })
         return { entries, checkpoints }
       })
+
+    const envelopesAfter = (seq: number, limit: number) =>
+      hotRead((hot) => hot.after(seq, limit).map(([s, text]) => envelopeFromText(s, text)))
 
     const latestOfType = (type: string, limit: number) =>
       hotRead((hot) => hot.recentOfType(type, limit).map((bytes) => parseEnvelope({ seq: 0, bytes })))
@@ -312,9 +312,9 @@ export const layer = Layer.scoped(
       inclusion,
       consistency,
       checkpoints,
+      forwardBatch,
       client,
       envelopesAfter,
-      forwardBatch,
       latestOfType
     }
   })

@@ -184,7 +184,7 @@ export interface HotPath {
   /** Up to `limit` entries after `seq`, in order, as [seq, envelope JSON text]. */
   readonly after: (seq: number, limit: number) => ReadonlyArray<readonly [number, string]>
   /** Up to `limit` entries after `seq`, in order, as rows of the envelope bytes and the hashes in hex (one statement). */
-  readonly textAfter: (seq: number, limit: number) => ReadonlyArray<ForwardRow>
+  readonly forwardRowsAfter: (seq: number, limit: number) => ReadonlyArray<ForwardRow>
   /** The retained signed checkpoints of sizes in (`after`, `upTo`], by size. */
   readonly checkpointsIn: (after: number, upTo: number) => ReadonlyArray<Pick<CheckpointRow, "size" | "root" | "note">>
   readonly close: () => void
@@ -289,7 +289,7 @@ export const openHotPath = (filename: string): HotPath => {
     const after = lazy(() =>
       db.prepare<[number, number], [number, string]>("SELECT seq, CAST(bytes AS TEXT) FROM entries WHERE seq > ? ORDER BY seq LIMIT ?").raw(true)
     )
-    const textAfter = lazy(() =>
+    const forwardRowsAfter = lazy(() =>
       db
         .prepare<[number, number], ForwardRow>(
           "SELECT seq, type, recorded_at, bytes, lower(hex(leaf)), lower(hex(chain)) FROM entries " +
@@ -338,7 +338,7 @@ export const openHotPath = (filename: string): HotPath => {
       recentInSession: (session, type, limit) => inSession().all(session, type, limit),
       recentOfType: (type, limit) => (BULK_TYPES.includes(type) ? ofType() : ofIndexedType()).all(type, limit),
       after: (seq, limit) => after().all(seq, limit),
-      textAfter: (seq, limit) => textAfter().all(seq, limit),
+      forwardRowsAfter: (seq, limit) => forwardRowsAfter().all(seq, limit),
       checkpointsIn: (after, upTo) => checkpointsIn().all(after, upTo),
       close: () => db.close()
     }

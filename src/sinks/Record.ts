@@ -1,5 +1,5 @@
 import type { Envelope } from "../domain/Event.js"
-import { type SourceFields, splicesVerbatim } from "../domain/EnvelopeText.js"
+import { type SourceFields, splicesVerbatim } from "../domain/EnvelopeBytes.js"
 import { envelopeFromText, type StoredEntry } from "../pipeline/AuditLog.js"
 import type { ForwardRow } from "../pipeline/AuditStore.js"
 

@@ -1,5 +1,5 @@
 import { Duration, Effect, Either, Fiber } from "effect"
-import { makeSourceReader } from "../domain/EnvelopeText.js"
+import { makeSourceReader } from "../domain/EnvelopeBytes.js"
 import { AuditError, AuditLog, type ForwardBatch } from "../pipeline/AuditLog.js"
 import { makeSink } from "./Forwarders.js"
 import { checkpointRecord, entryRecordOfRow, type ForwardRecord } from "./Record.js"
