@@ -25,10 +25,20 @@ const peakRss = (pid: number): number => {
   }
 }
 
-/** Runs `ssg sinks run --once` in `cwd`; its wall time and peak resident memory (VmHWM, sampled until it exits). */
+/** CPU time (ms) of this process's children that have exited and been waited for (cutime + cstime, 100 Hz ticks). */
+const childrenCpuMs = (): number => {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ")
+  return (Number(fields[13]) + Number(fields[14])) * 10
+}
+
+/** CPU µs per event of a process's CPU time in ms. */
+const perEvent = (cpuMs: number, events: number): string => `${((cpuMs * 1000) / events).toFixed(1)} µs/event`
+
+/** Runs `ssg sinks run --once` in `cwd`; its wall time, CPU time, peak resident memory (VmHWM, sampled until it exits). */
 const forward = (cwd: string, home: string, env: Record<string, string>) =>
-  new Promise<{ ms: number; rss: number; code: number | null; stderr: string }>((resolve, reject) => {
+  new Promise<{ ms: number; cpuMs: number; rss: number; code: number | null; stderr: string }>((resolve, reject) => {
     const started = performance.now()
+    const cpuBefore = childrenCpuMs()
     const child = spawn(process.execPath, [BIN, "sinks", "run", "--once"], {
       cwd,
       env: { ...process.env, SSG_HOME: home, ...env },
@@ -41,7 +51,7 @@ const forward = (cwd: string, home: string, env: Record<string, string>) =>
     child.on("error", reject)
     child.on("exit", (code) => {
       clearInterval(timer)
-      resolve({ ms: performance.now() - started, rss, code, stderr })
+      resolve({ ms: performance.now() - started, cpuMs: childrenCpuMs() - cpuBefore, rss, code, stderr })
     })
   })
 
@@ -61,13 +71,17 @@ export const runSinkBenchmarks = async (size: number): Promise<Array<SinkFigure>
         join(cwd, ".sigmashake", "config.toml"),
         `[[sinks]]\nname = "splunk"\ntype = "splunk_hec"\nurl = "${hec.url}"\ntoken_env = "SPLUNK_HEC_TOKEN"\nindex = "ssg"\ngzip = true\nbatch_events = 2000\nbatch_bytes = 4000000\n`
       )
+      const serverCpu = process.cpuUsage()
       const run = await forward(cwd, home, { SPLUNK_HEC_TOKEN: TOKEN })
+      const server = process.cpuUsage(serverCpu)
       if (run.code !== 0 || hec.accepted() < size) throw new Error(`HEC forwarding failed (exit ${run.code}, ${hec.accepted()} accepted): ${run.stderr}`)
       figures.push({
         name: `log → HEC test server, ${size.toLocaleString("en-US")} entries (gzip, 2,000 per batch, cursor committed per batch)`,
         value: `${Math.round(size / (run.ms / 1000)).toLocaleString("en-US")} events/s`,
         target: "≥ 100,000 events/s"
       })
+      figures.push({ name: "forwarder CPU (HEC, whole process incl. start-up)", value: perEvent(run.cpuMs, size), target: "—" })
+      figures.push({ name: "HEC test server CPU (validation, in the benchmark process)", value: perEvent((server.user + server.system) / 1000, size), target: "—" })
       figures.push({ name: `forwarder peak RSS over a ${size.toLocaleString("en-US")}-entry backlog (HEC)`, value: mb(run.rss), target: "bounded" })
     } finally {
       await hec.close()
@@ -86,6 +100,7 @@ export const runSinkBenchmarks = async (size: number): Promise<Array<SinkFigure>
           value: `${Math.round(size / (run.ms / 1000)).toLocaleString("en-US")} events/s`,
           target: "≥ 50,000 events/s"
         })
+        figures.push({ name: "forwarder CPU (Kafka, whole process incl. start-up)", value: perEvent(run.cpuMs, size), target: "—" })
         figures.push({ name: `forwarder peak RSS over a ${size.toLocaleString("en-US")}-entry backlog (Kafka)`, value: mb(run.rss), target: "bounded" })
       } finally {
         await mock.stop()

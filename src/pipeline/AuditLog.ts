@@ -9,6 +9,7 @@ import {
   BULK_TYPES,
   type CheckpointRow,
   type EntryRow,
+  type ForwardRow,
   type HeadRow,
   type HotPath,
   INDEXED_TYPE,
@@ -45,6 +46,12 @@ export interface LogHead {
   readonly root: Uint8Array
   readonly chain: Uint8Array
   readonly note: string
+}
+
+/** A batch as forwarders read it: entry rows (envelope bytes, hashes in hex) and the signed checkpoints they reach. */
+export interface ForwardBatch {
+  readonly entries: ReadonlyArray<ForwardRow>
+  readonly checkpoints: ReadonlyArray<{ readonly size: number; readonly root: Uint8Array; readonly note: string }>
 }
 
 /** Filters for listing entries. */
@@ -86,6 +93,11 @@ export class AuditLog extends Context.Tag("ssg/AuditLog")<
     >
     /** Every retained signed checkpoint, by size. */
     readonly checkpoints: Effect.Effect<ReadonlyArray<CheckpointRow>, AuditError>
+    /**
+     * Up to `limit` entries after `seq` as forward rows, with the signed checkpoints (retained and head) of sizes in
+     * (`checkpointSize`, last seq read], by size; one read transaction.
+     */
+    readonly forwardBatch: (seq: number, limit: number, checkpointSize: number) => Effect.Effect<ForwardBatch, AuditError>
     /** Runs a read over the raw client (verification streams through it). */
     readonly client: Effect.Effect<SqliteClient.SqliteClient, AuditError>
     /** Up to `limit` envelopes after entry `seq`, in order (what projections fold). */
@@ -274,6 +286,18 @@ export const layer = Layer.scoped(
       return yield* sql<CheckpointRow>`SELECT size, root, note, created_at FROM checkpoints ORDER BY size`
     }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(storage(e.cause ?? e))))
 
+    const forwardBatch = (seq: number, limit: number, checkpointSize: number) =>
+      hotRead((hot): ForwardBatch => {
+        const entries = hot.forwardRowsAfter(seq, limit)
+        if (entries.length === 0) return { entries, checkpoints: [] }
+        const last = entries[entries.length - 1]![0]
+        const h = hot.head()
+        const headIn = h !== undefined && h.size <= last && h.size > checkpointSize
+        const checkpoints = hot.checkpointsIn(checkpointSize, last).filter((c) => !headIn || c.size !== h.size)
+        if (headIn) checkpoints.push({ size: h.size, root: h.root, note: h.note })
+        return { entries, checkpoints }
+      })
+
     const envelopesAfter = (seq: number, limit: number) =>
       hotRead((hot) => hot.after(seq, limit).map(([s, text]) => envelopeFromText(s, text)))
 
@@ -292,6 +316,7 @@ export const layer = Layer.scoped(
       inclusion,
       consistency,
       checkpoints,
+      forwardBatch,
       client,
       envelopesAfter,
       textsAfter,

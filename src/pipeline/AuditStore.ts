@@ -150,6 +150,9 @@ export interface CheckpointRow {
   readonly created_at: string
 }
 
+/** An entry as forwarders read it: seq, type, recording time, envelope bytes and the leaf and chain hashes in hex. */
+export type ForwardRow = readonly [seq: number, type: string, recordedAt: string, envelope: Buffer, leaf: string, chain: string]
+
 /** A row to insert into `entries`. */
 export type NewEntry = EntryRow & { readonly session: string | null }
 
@@ -180,6 +183,10 @@ export interface HotPath {
   readonly recentOfType: (type: string, limit: number) => ReadonlyArray<Uint8Array>
   /** Up to `limit` entries after `seq`, in order, as [seq, envelope JSON text]. */
   readonly after: (seq: number, limit: number) => ReadonlyArray<readonly [number, string]>
+  /** Up to `limit` entries after `seq`, in order, as rows of the envelope bytes and the hashes in hex (one statement). */
+  readonly forwardRowsAfter: (seq: number, limit: number) => ReadonlyArray<ForwardRow>
+  /** The retained signed checkpoints of sizes in (`after`, `upTo`], by size. */
+  readonly checkpointsIn: (after: number, upTo: number) => ReadonlyArray<Pick<CheckpointRow, "size" | "root" | "note">>
   readonly close: () => void
 }
 
@@ -282,6 +289,19 @@ export const openHotPath = (filename: string): HotPath => {
     const after = lazy(() =>
       db.prepare<[number, number], [number, string]>("SELECT seq, CAST(bytes AS TEXT) FROM entries WHERE seq > ? ORDER BY seq LIMIT ?").raw(true)
     )
+    const forwardRowsAfter = lazy(() =>
+      db
+        .prepare<[number, number], ForwardRow>(
+          "SELECT seq, type, recorded_at, bytes, lower(hex(leaf)), lower(hex(chain)) FROM entries " +
+            "WHERE seq > ? ORDER BY seq LIMIT ?"
+        )
+        .raw(true)
+    )
+    const checkpointsIn = lazy(() =>
+      db.prepare<[number, number], Pick<CheckpointRow, "size" | "root" | "note">>(
+        "SELECT size, root, note FROM checkpoints WHERE size > ? AND size <= ? ORDER BY size"
+      )
+    )
     const begin = lazy(() => db.prepare("BEGIN IMMEDIATE"))
     const beginRead = lazy(() => db.prepare("BEGIN"))
     const commit = lazy(() => db.prepare("COMMIT"))
@@ -318,6 +338,8 @@ export const openHotPath = (filename: string): HotPath => {
       recentInSession: (session, type, limit) => inSession().all(session, type, limit),
       recentOfType: (type, limit) => (BULK_TYPES.includes(type) ? ofType() : ofIndexedType()).all(type, limit),
       after: (seq, limit) => after().all(seq, limit),
+      forwardRowsAfter: (seq, limit) => forwardRowsAfter().all(seq, limit),
+      checkpointsIn: (after, upTo) => checkpointsIn().all(after, upTo),
       close: () => db.close()
     }
   } catch (error) {

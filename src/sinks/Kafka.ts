@@ -1,14 +1,14 @@
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from "kafkajs"
-import { type ForwardRecord, recordSeq, recordTime } from "./Record.js"
+import { type ForwardRecord, perRecord, recordBytes, recordSeq, recordTime } from "./Record.js"
 import { CONFIRMED, redactSecrets, type SendResult, type Sink, SinkFailure, secretFrom } from "./Sink.js"
 import type { KafkaSinkConfig } from "./SinkConfig.js"
 
-/** The Kafka message of a record: key = log id (per-source ordering), value = the record's JSON, id/seq/hash headers. */
-export const kafkaMessage = (record: ForwardRecord): Message => ({
+/** The Kafka message of a record: key = log id (per-source ordering), value = the record's JSON (UTF-8), id/seq/hash headers. */
+export const kafkaMessage = (record: ForwardRecord, value: Buffer = recordBytes(record)): Message => ({
   key: record.log_id,
-  value: JSON.stringify(record),
+  value,
   timestamp: String(Math.round(recordTime(record) * 1000)),
   headers: {
     "ssg-id": record.id,
@@ -17,6 +17,12 @@ export const kafkaMessage = (record: ForwardRecord): Message => ({
     "ssg-hash": record.kind === "ssg.entry" ? record.leaf : record.root
   }
 })
+
+/**
+ * Records per produce request: kafkajs groups a request's messages by partition in time quadratic in their number, so a
+ * batch goes as consecutive requests of this many, each confirmed (acks) before the next is sent.
+ */
+const PRODUCE_RECORDS = 250
 
 const AUTH_ERRORS = new Set([
   "SASL_AUTHENTICATION_FAILED",
@@ -52,7 +58,8 @@ const rootCause = (e: KafkaJsError): KafkaJsError => {
 
 /**
  * An Apache Kafka sink through kafkajs: one producer per sink, `acks` -1 (all in-sync replicas) by default, gzip when
- * configured, records keyed by log id with id/seq/hash headers. kafkajs retries little (the runner owns backoff and
+ * configured, records keyed by log id with id/seq/hash headers. A batch goes as consecutive produce requests; when one
+ * fails after others were confirmed, the rest is reported for sending again. kafkajs retries little (the runner owns backoff and
  * probing); a record the broker rejects as invalid or too large goes to the dead-letter table.
  */
 export const makeKafkaSink = (config: KafkaSinkConfig, env: NodeJS.ProcessEnv): Sink => {
@@ -83,6 +90,7 @@ export const makeKafkaSink = (config: KafkaSinkConfig, env: NodeJS.ProcessEnv): 
       : {})
   })
   let producer: Producer | null = null
+  const valueOf = perRecord((record) => recordBytes(record))
 
   const fail = (e: unknown, batchSize: number): SinkFailure | { poison: string } => {
     const error = rootCause(e as KafkaJsError)
@@ -127,29 +135,36 @@ export const makeKafkaSink = (config: KafkaSinkConfig, env: NodeJS.ProcessEnv): 
     catch: (e) => e
   })
 
+  const produce = (records: ReadonlyArray<ForwardRecord>) =>
+    connected.pipe(
+      Effect.flatMap((p) =>
+        Effect.tryPromise({
+          try: () =>
+            p.send({
+              topic: config.topic,
+              acks: config.acks,
+              timeout: config.timeoutMs,
+              compression: config.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,
+              messages: records.map((record) => kafkaMessage(record, valueOf(record)))
+            }),
+          catch: (e) => e
+        })
+      ),
+      Effect.either
+    )
+
   const send = (batch: ReadonlyArray<ForwardRecord>): Effect.Effect<SendResult, SinkFailure> =>
     Effect.gen(function* () {
-      const outcome = yield* connected.pipe(
-        Effect.flatMap((p) =>
-          Effect.tryPromise({
-            try: () =>
-              p.send({
-                topic: config.topic,
-                acks: config.acks,
-                timeout: config.timeoutMs,
-                compression: config.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,
-                messages: batch.map(kafkaMessage)
-              }),
-            catch: (e) => e
-          })
-        ),
-        Effect.either
-      )
-      if (outcome._tag === "Right") return CONFIRMED
-      const failure = fail(outcome.left, batch.length)
-      if ("poison" in failure) return { refused: [{ index: 0, reason: failure.poison }], resend: [] }
-      if (failure.reason !== "split") yield* dropProducer
-      return yield* failure
+      for (let start = 0; start < batch.length; start += PRODUCE_RECORDS) {
+        const outcome = yield* produce(batch.slice(start, start + PRODUCE_RECORDS))
+        if (outcome._tag === "Right") continue
+        const failure = fail(outcome.left, batch.length - start)
+        if (!("poison" in failure) && failure.reason !== "split") yield* dropProducer
+        if (start > 0) return { refused: [], resend: batch.map((_, i) => i).slice(start) }
+        if ("poison" in failure) return { refused: [{ index: 0, reason: failure.poison }], resend: [] }
+        return yield* failure
+      }
+      return CONFIRMED
     })
 
   const probe = Effect.gen(function* () {
@@ -177,7 +192,7 @@ export const makeKafkaSink = (config: KafkaSinkConfig, env: NodeJS.ProcessEnv): 
 
   return {
     config,
-    sizeOf: (record) => Buffer.byteLength(JSON.stringify(record)) + 96,
+    sizeOf: (record) => valueOf(record).length + 96,
     send,
     probe,
     close: dropProducer.pipe(Effect.timeout("2 seconds"), Effect.ignore)

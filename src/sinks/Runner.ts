@@ -1,8 +1,8 @@
-import { Duration, Effect, Either } from "effect"
-import { AuditLog } from "../pipeline/AuditLog.js"
-import type { AuditError } from "../pipeline/AuditLog.js"
+import { Duration, Effect, Either, Fiber } from "effect"
+import { makeSourceReader } from "../domain/EnvelopeBytes.js"
+import { AuditError, AuditLog, type ForwardBatch } from "../pipeline/AuditLog.js"
 import { makeSink } from "./Forwarders.js"
-import { checkpointRecord, entryRecord, type ForwardRecord } from "./Record.js"
+import { checkpointRecord, entryRecordOfRow, type ForwardRecord } from "./Record.js"
 import { type Sink, SinkFailure } from "./Sink.js"
 import type { SinkConfig } from "./SinkConfig.js"
 import { type Rejected, SinkState, type SinkStateError } from "./SinkState.js"
@@ -28,6 +28,8 @@ export interface RunOptions {
  * Forwards the log to every sink, one fiber each in this one process: each reads from its durable cursor, batches by
  * events and bytes (waiting up to the flush interval for a full batch when following), sends, and advances its cursor
  * only after the destination confirmed the batch (refused records go to the dead-letter table in the same transaction).
+ * The next batch is read and encoded while one is in flight and sent once that one is confirmed, while its cursor is
+ * committed; one batch is in flight at a time and cursors advance in order.
  * Transient failures retry with capped, jittered exponential backoff (honouring Retry-After), probing a destination
  * that stays down; auth and config failures pause the sink. A sink paused earlier is given a fresh attempt.
  */
@@ -59,6 +61,12 @@ export const probeSink = (config: SinkConfig, env: NodeJS.ProcessEnv) =>
   )
 
 const POLL = Duration.millis(200)
+
+/** Resumes after the event loop's I/O phase, so a request started just before is written to its socket first. */
+const afterIo = Effect.async<void>((resume) => {
+  const timer = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(timer))
+})
 const MAX_BACKOFF_MS = 5_000
 const MAX_RETRY_AFTER_MS = 300_000
 const ONCE_MAX_FAILURES = 8
@@ -74,6 +82,9 @@ const backoffMs = (attempt: number, retryAfter: number | undefined): number => {
 
 interface Batch {
   readonly records: ReadonlyArray<ForwardRecord>
+  /** The cursor and checkpoint size the batch was read after. */
+  readonly from: number
+  readonly fromCheckpointSize: number
   readonly lastSeq: number
   readonly checkpointSize: number
   /** Whether the batch filled a limit (events or bytes), so it goes without waiting for the flush interval. */
@@ -84,36 +95,46 @@ const nextBatch = (sink: Sink, cursor: number, checkpointSize: number) =>
   Effect.gen(function* () {
     const log = yield* AuditLog
     const { config } = sink
-    const entries = yield* log.entries({ afterSeq: cursor, limit: config.batchEvents })
-    if (entries.length === 0) return null
-    const sql = yield* log.client
-    const last = entries[entries.length - 1]!.seq
-    const retained = yield* sql<{ size: number; root: Uint8Array; note: string }>`SELECT size, root, note FROM checkpoints
-      WHERE size > ${checkpointSize} AND size <= ${last} ORDER BY size`.pipe(Effect.orDie)
-    const head = yield* log.head
-    const notes = new Map(retained.map((c) => [c.size, c]))
-    if (head !== null && head.size <= last && head.size > checkpointSize) notes.set(head.size, head)
-    const records: Array<ForwardRecord> = []
-    let bytes = 0
-    let lastSeq = cursor
-    let cpSize = checkpointSize
-    let full = entries.length >= config.batchEvents
-    for (const entry of entries) {
-      const own: Array<ForwardRecord> = [entryRecord(entry, config.events === null || config.events.includes(entry.type))]
-      const note = notes.get(entry.seq)
-      if (note !== undefined) own.push(checkpointRecord(own[0]!.log_id, note.size, note.root, note.note))
-      const size = own.reduce((n, r) => n + sink.sizeOf(r), 0)
-      if (records.length > 0 && bytes + size > config.batchBytes) {
-        full = true
-        break
-      }
-      records.push(...own)
-      bytes += size
-      lastSeq = entry.seq
-      if (note !== undefined) cpSize = note.size
-    }
-    return { records, lastSeq, checkpointSize: cpSize, full } satisfies Batch
+    const read = yield* log.forwardBatch(cursor, config.batchEvents, checkpointSize)
+    if (read.entries.length === 0) return null
+    return yield* Effect.try({
+      try: () => batchOf(sink, read, cursor, checkpointSize),
+      catch: (e) => (e instanceof AuditError ? e : new AuditError({ reason: "storage", message: `audit log: ${String(e)}` }))
+    })
   })
+
+const batchOf = (sink: Sink, read: ForwardBatch, cursor: number, checkpointSize: number): Batch => {
+  const { config } = sink
+  const notes = new Map(read.checkpoints.map((c) => [c.size, c]))
+  const sourceOf = makeSourceReader()
+  const records: Array<ForwardRecord> = []
+  let bytes = 0
+  let lastSeq = cursor
+  let cpSize = checkpointSize
+  let full = read.entries.length >= config.batchEvents
+  for (const row of read.entries) {
+    const [seq, type, , envelope] = row
+    const record = entryRecordOfRow(row, config.events === null || config.events.includes(type), sourceOf(envelope))
+    const note = notes.get(seq)
+    const checkpoint = note === undefined ? null : checkpointRecord(record.log_id, note.size, note.root, note.note)
+    const size = sink.sizeOf(record) + (checkpoint === null ? 0 : sink.sizeOf(checkpoint))
+    if (records.length > 0 && bytes + size > config.batchBytes) {
+      full = true
+      break
+    }
+    records.push(record)
+    if (checkpoint !== null) records.push(checkpoint)
+    bytes += size
+    lastSeq = seq
+    if (note !== undefined) cpSize = note.size
+  }
+  return { records, from: cursor, fromCheckpointSize: checkpointSize, lastSeq, checkpointSize: cpSize, full }
+}
+
+interface InFlight {
+  readonly batch: Batch
+  readonly fiber: Fiber.RuntimeFiber<Delivery, SinkStateError>
+}
 
 type Delivery =
   | { readonly _tag: "Delivered"; readonly refused: ReadonlyArray<Rejected> }
@@ -178,35 +199,50 @@ const forward = (sink: Sink, options: RunOptions) =>
   Effect.gen(function* () {
     const store = yield* SinkState
     const name = sink.config.name
+    const start = (batch: Batch): Effect.Effect<InFlight, never, SinkState> =>
+      Effect.map(Effect.fork(deliverWithRetry(sink, batch.records, options)), (fiber) => ({ batch, fiber }))
     let delivered = 0
     let deadLettered = 0
     let waitingSince: number | null = null
+    let sending: InFlight | null = null
     while (true) {
-      const state = yield* store.get(name)
-      const batch = yield* nextBatch(sink, state.cursor, state.checkpointSize)
-      if (batch === null) {
-        if (options.once) return { state: "caught-up" as const, message: "caught up", delivered, deadLettered }
-        waitingSince = null
-        yield* Effect.sleep(POLL)
-        continue
-      }
-      if (!options.once && !batch.full) {
-        waitingSince ??= Date.now()
-        const left = sink.config.flushIntervalMs - (Date.now() - waitingSince)
-        if (left > 0) {
-          yield* Effect.sleep(Duration.millis(Math.min(left, 100)))
+      if (sending === null) {
+        const state = yield* store.get(name)
+        const batch: Batch | null = yield* nextBatch(sink, state.cursor, state.checkpointSize)
+        if (batch === null) {
+          if (options.once) return { state: "caught-up" as const, message: "caught up", delivered, deadLettered }
+          waitingSince = null
+          yield* Effect.sleep(POLL)
           continue
         }
+        if (!options.once && !batch.full) {
+          waitingSince ??= Date.now()
+          const left = sink.config.flushIntervalMs - (Date.now() - waitingSince)
+          if (left > 0) {
+            yield* Effect.sleep(Duration.millis(Math.min(left, 100)))
+            continue
+          }
+        }
+        waitingSince = null
+        sending = yield* start(batch)
       }
-      waitingSince = null
-      const result = yield* deliverWithRetry(sink, batch.records, options)
+      const { batch, fiber }: InFlight = sending
+      sending = null
+      let ahead: Batch | null = null
+      if (batch.full) {
+        yield* afterIo
+        ahead = yield* nextBatch(sink, batch.lastSeq, batch.checkpointSize).pipe(Effect.orElseSucceed(() => null))
+        if (ahead !== null) sink.prepare?.(ahead.records)
+      }
+      const result = yield* Fiber.join(fiber)
       if (result._tag === "Stopped") {
         if (result.state === "paused") {
           yield* store.pause(name, result.failure.message)
-          yield* options.report(`${result.failure.message}; paused (nothing is dropped: the cursor stays at ${state.cursor})`)
+          yield* options.report(`${result.failure.message}; paused (nothing is dropped: the cursor stays at ${batch.from})`)
         }
         return { state: result.state, message: result.failure.message, delivered, deadLettered }
       }
+      if (ahead !== null && (options.once || ahead.full)) sending = yield* start(ahead)
       yield* store.confirm(name, {
         cursor: batch.lastSeq,
         checkpointSize: batch.checkpointSize,
@@ -216,6 +252,13 @@ const forward = (sink: Sink, options: RunOptions) =>
       delivered += batch.records.length - result.refused.length
       deadLettered += result.refused.length
       for (const r of result.refused) yield* options.report(`sink ${name}: dead-lettered ${r.record.id}: ${r.reason}`)
+      if (sending !== null) {
+        const state = yield* store.get(name)
+        if (state.cursor !== sending.batch.from || state.checkpointSize !== sending.batch.fromCheckpointSize) {
+          yield* Fiber.interrupt(sending.fiber)
+          sending = null
+        }
+      }
     }
   })
 

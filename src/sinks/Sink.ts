@@ -40,6 +40,8 @@ export const CONFIRMED: SendResult = { refused: [], resend: [] }
 export interface Sink {
   readonly config: SinkConfig
   readonly sizeOf: (record: ForwardRecord) => number
+  /** Encodes a batch ahead of `send` (while the previous batch is in flight); a `send` of the same records reuses it. */
+  readonly prepare?: (batch: ReadonlyArray<ForwardRecord>) => void
   readonly send: (batch: ReadonlyArray<ForwardRecord>) => Effect.Effect<SendResult, SinkFailure>
   readonly probe: Effect.Effect<string, SinkFailure>
   readonly close: Effect.Effect<void>

@@ -3,14 +3,39 @@ import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
 import { gzipSync } from "node:zlib"
 import { type HttpAnswer, makeAgent, send as httpSend } from "./Http.js"
-import { type ForwardRecord, recordSeq, recordTime } from "./Record.js"
+import { entryHost, type ForwardRecord, perRecord, type RecordFrame, recordFrame, recordSeq, recordTime, writeFrame } from "./Record.js"
 import { CONFIRMED, redactSecrets, retryAfterMs, type SendResult, type Sink, SinkFailure, secretFrom } from "./Sink.js"
 import type { HecSinkConfig } from "./SinkConfig.js"
 
 /** The HEC event envelope of a record: time, host, source, sourcetype, index, flat indexed `fields`, `event`. */
 export const hecEnvelope = (config: HecSinkConfig, record: ForwardRecord): Record<string, unknown> => ({
+  ...hecHeader(config, record),
+  event: record
+})
+
+/**
+ * Encodes records as frames of the UTF-8 of `JSON.stringify(hecEnvelope(config, record))`, the entry's stored envelope
+ * copied in (not re-serialised).
+ */
+export const hecEncoder = (config: HecSinkConfig): ((record: ForwardRecord) => RecordFrame) => {
+  const fixedHost = config.host === null ? null : JSON.stringify(config.host)
+  const index = config.index !== null ? `,"index":${JSON.stringify(config.index)}` : ""
+  const middle = `,"source":${JSON.stringify(config.source)},"sourcetype":${JSON.stringify(config.sourcetype)}${index}`
+  return (record) => {
+    if (record.kind !== "ssg.entry") return recordFrame(record, `${JSON.stringify(hecHeader(config, record)).slice(0, -1)},"event":`, "}")
+    const host = fixedHost ?? JSON.stringify(entryHost(record) ?? LOCAL_HOST)
+    const time = JSON.stringify(Math.round(recordTime(record) * 1000) / 1000)
+    const head =
+      `{"time":${time},"host":${host}${middle},"fields":{"ssg_id":${JSON.stringify(record.id)},"ssg_kind":"ssg.entry",` +
+      `"ssg_seq":"${record.seq}","ssg_log_id":${JSON.stringify(record.log_id)},"ssg_type":${JSON.stringify(record.type)}},` +
+      `"event":`
+    return recordFrame(record, head, "}")
+  }
+}
+
+const hecHeader = (config: HecSinkConfig, record: ForwardRecord): Record<string, unknown> => ({
   time: Math.round(recordTime(record) * 1000) / 1000,
-  host: config.host ?? (record.kind === "ssg.entry" ? (record.entry?.source.host ?? LOCAL_HOST) : LOCAL_HOST),
+  host: config.host ?? (record.kind === "ssg.entry" ? (entryHost(record) ?? LOCAL_HOST) : LOCAL_HOST),
   source: config.source,
   sourcetype: config.sourcetype,
   ...(config.index !== null ? { index: config.index } : {}),
@@ -20,8 +45,7 @@ export const hecEnvelope = (config: HecSinkConfig, record: ForwardRecord): Recor
     ssg_seq: String(recordSeq(record)),
     ssg_log_id: record.log_id,
     ...(record.kind === "ssg.entry" ? { ssg_type: record.type } : {})
-  },
-  event: record
+  }
 })
 
 /**
@@ -45,27 +69,23 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
     ...(config.type === "splunk_hec" ? { "x-splunk-request-channel": channel } : {}),
     ...(token !== null ? { authorization: config.type === "splunk_hec" ? `Splunk ${token}` : token } : {})
   }
-  const encoded = new WeakMap<ForwardRecord, string>()
-  const encode = (record: ForwardRecord): string => {
-    let text = encoded.get(record)
-    if (text === undefined) {
-      text = JSON.stringify(hecEnvelope(config, record))
-      encoded.set(record, text)
+  const encodedOf = perRecord(hecEncoder(config))
+  const bodyOf = (batch: ReadonlyArray<ForwardRecord>): Buffer => {
+    let size = batch.length - 1
+    for (const record of batch) size += encodedOf(record).bytes
+    const body = Buffer.allocUnsafe(size)
+    let at = 0
+    for (const record of batch) {
+      if (at > 0) body[at++] = NEWLINE
+      at = writeFrame(encodedOf(record), body, at)
     }
-    return text
+    return config.gzip ? gzipSync(body, { level: 1 }) : body
   }
-  const post = (url: string, body: string) => {
-    const bytes = config.gzip && body !== "" ? gzipSync(body, { level: 1 }) : Buffer.from(body)
-    return httpSend(
-      agent,
-      config.name,
-      "POST",
-      url,
-      config.gzip && body !== "" ? { ...headers, "content-encoding": "gzip" } : headers,
-      bytes,
-      config.timeoutMs
-    )
-  }
+  let prepared: { readonly first: ForwardRecord; readonly last: ForwardRecord; readonly length: number; readonly body: Buffer } | null = null
+  const postBytes = (url: string, bytes: Buffer, gzipped: boolean) =>
+    httpSend(agent, config.name, "POST", url, gzipped ? { ...headers, "content-encoding": "gzip" } : headers, bytes, config.timeoutMs)
+  const post = (url: string, body: string) =>
+    config.gzip && body !== "" ? postBytes(url, gzipSync(body, { level: 1 }), true) : postBytes(url, Buffer.from(body), false)
   const describe = (answer: HttpAnswer, reply: HecReply) =>
     redactSecrets(
       `HTTP ${answer.status}${reply.code !== undefined ? ` code ${reply.code}` : ""}${reply.text !== undefined ? ` "${reply.text}"` : ""}`,
@@ -105,7 +125,10 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
 
   const send = (batch: ReadonlyArray<ForwardRecord>): Effect.Effect<SendResult, SinkFailure> =>
     Effect.gen(function* () {
-      const answer = yield* post(eventUrl, batch.map(encode).join("\n"))
+      const ready = prepared
+      prepared = null
+      const same = ready !== null && ready.length === batch.length && ready.first === batch[0] && ready.last === batch[batch.length - 1]
+      const answer = yield* postBytes(eventUrl, same ? ready.body : bodyOf(batch), config.gzip)
       const reply = parseReply(answer.body)
       const what = describe(answer, reply)
       if (answer.status === 200) {
@@ -150,7 +173,10 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
 
   return {
     config,
-    sizeOf: (record) => Buffer.byteLength(encode(record)) + 1,
+    sizeOf: (record) => encodedOf(record).bytes + 1,
+    prepare: (batch) => {
+      if (batch.length > 0) prepared = { first: batch[0]!, last: batch[batch.length - 1]!, length: batch.length, body: bodyOf(batch) }
+    },
     send,
     probe,
     close: Effect.promise(() => agent.close()).pipe(Effect.timeout("1 second"), Effect.ignore)
@@ -164,6 +190,8 @@ const POISON = new Set([6, 12, 13, 15])
 const AUTH = new Set([1, 2, 3, 4, 16, 21, 22])
 
 const LOCAL_HOST = hostname()
+
+const NEWLINE = 0x0a
 
 interface HecReply {
   readonly text?: string

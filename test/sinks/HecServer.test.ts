@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib"
 import { request } from "undici"
 import { afterEach, describe, expect, it } from "vitest"
-import { type HecServer, splitObjects, startHecServer } from "../support/HecServer.js"
+import { type HecServer, parseObjects, splitObjects, startHecServer } from "../support/HecServer.js"
 
 const TOKEN = "11111111-2222-3333-4444-555555555555"
 const ACK = "aaaaaaaa-2222-3333-4444-555555555555"
@@ -66,7 +66,44 @@ describe("the HEC test server follows Splunk's protocol (reference §1.8)", () =
     expect((await post("/services/collector/ack", '{"acks":[0]}', headers)).body).toEqual({ acks: { "0": false } })
   })
 
+  it("validates alike whether it keeps events (UTF-8 text) or only counts them (Latin-1 view of the bytes)", async () => {
+    const tokens = { [TOKEN]: { indexes: ["ssg", "sécurité"] } }
+    const counting = await startHecServer({ tokens, retainEvents: false })
+    server = await startHecServer({ tokens })
+    try {
+      const bodies: ReadonlyArray<Buffer> = [
+        Buffer.from('{"event":"ünïcödé ☃","index":"sécurité"}\n{"event":{"a":"𝄞"},"time":"1.5"}\n'),
+        Buffer.from("\u00a0\n \u2028\n"),
+        Buffer.from('{"event":1,"time":" 5\u00a0"}\n{"event":2,"time":"５"}'),
+        Buffer.from('{"event":1,"index":["sécurité"]}\n{"event":2,"index":"sécurite"}'),
+        Buffer.concat([Buffer.from('{"event":"'), Buffer.from([0xff, 0xc3]), Buffer.from('"}\n{"event":1}')]),
+        Buffer.concat([Buffer.from('{"event":1}'), Buffer.from([0xa0]), Buffer.from('{"event":2}')]),
+        Buffer.concat([Buffer.from('{"event":1}\n'), Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"event":2}')]),
+        Buffer.concat([Buffer.from('{"event":1}\n{"event":2}'), Buffer.from([0xc2, 0xa0])])
+      ]
+      for (const body of bodies) {
+        for (const gzip of [false, true]) {
+          const headers = { authorization: `Splunk ${TOKEN}`, ...(gzip ? { "content-encoding": "gzip" } : {}) }
+          const sent = gzip ? gzipSync(body) : body
+          const kept = await post("/services/collector/event", sent, headers)
+          const counted = await request(`${counting.url}/services/collector/event`, { method: "POST", headers, body: sent })
+          expect({ status: counted.statusCode, body: await counted.body.json() }).toEqual(kept)
+        }
+      }
+      expect(counting.accepted()).toBe(server.events.length)
+    } finally {
+      await counting.close()
+    }
+  })
+
   it("splits concatenated JSON objects with or without separators", () => {
     expect(splitObjects('{"a":"}{"}{"b":[1,{"c":2}]}\n {"d":"\\"}"}')).toEqual(['{"a":"}{"}', '{"b":[1,{"c":2}]}', '{"d":"\\"}"}'])
+    const lines = '{"a":1}\n\n {"b":[1,{"c":"}{"}]} \r\n"s"\n3'
+    expect(parseObjects(lines)).toEqual([{ a: 1 }, { b: [1, { c: "}{" }] }, "s", 3])
+    expect(parseObjects(lines.replaceAll("\n", " "))).toEqual(parseObjects(lines))
+    const broken = parseObjects('{"a":1}\n{"b":\n2}\n{"c"')
+    expect(broken.slice(0, 2)).toEqual([{ a: 1 }, { b: 2 }])
+    expect(broken).toHaveLength(3)
+    expect(typeof broken[2]).toBe("symbol")
   })
 })

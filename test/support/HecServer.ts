@@ -169,23 +169,26 @@ export const startHecServer = async (options: HecServerOptions): Promise<HecServ
     const body = await readBody(req)
     if (body === "bad-encoding") return reply(res, seen, 415, null)
     if (body === "too-large") return reply(res, seen, 413, { text: "Content length exceeds limit", code: 27 })
-    const text = body.toString("utf8")
-    if (text.trim() === "" && fault?.kind === "reset-after-body") {
+    const latin1 = raw || options.retainEvents !== false || poison !== null ? null : parseLatin1Lines(body)
+    const text = latin1 === null ? body.toString("utf8") : ""
+    const blank = latin1 === null && text.trim() === ""
+    if (blank && fault?.kind === "reset-after-body") {
       requests.push({ ...seen, status: "reset" })
       req.socket.destroy()
       return
     }
-    if (text.trim() === "") return reply(res, seen, 400, { text: "No data", code: 5 })
+    if (blank) return reply(res, seen, 400, { text: "No data", code: 5 })
     const envelopes: Array<Record<string, unknown>> = []
     let failure: { code: number; text: string; index: number } | null = null
     if (raw) {
       for (const line of text.split("\n")) if (line.trim() !== "") envelopes.push({ event: line, ...Object.fromEntries(url.searchParams) })
     } else {
-      const objects = splitObjects(text)
-      for (let i = 0; i < objects.length && failure === null; i++) {
-        const problem = validate(objects[i]!, auth.token, poison)
+      const values = latin1 ?? parseObjects(text)
+      const decode = latin1 === null ? asIs : fromLatin1
+      for (let i = 0; i < values.length && failure === null; i++) {
+        const problem = validate(values[i], auth.token, poison, decode)
         if (problem !== null) failure = { ...problem, index: i }
-        else envelopes.push(JSON.parse(objects[i]!) as Record<string, unknown>)
+        else envelopes.push(values[i] as Record<string, unknown>)
       }
     }
     const request = ++counter
@@ -318,36 +321,82 @@ export const splitObjects = (text: string): Array<string> => {
   return out
 }
 
-const validate = (
-  text: string,
-  token: HecToken,
-  poison: ((event: unknown) => boolean) | null
-): { code: number; text: string } | null => {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    return { code: 6, text: "Invalid data format" }
+/**
+ * The values of concatenated JSON texts, in order, `INVALID` for a text that does not parse: each line parsed on its
+ * own when every non-blank line is one JSON value (the usual newline-separated batch), else `splitObjects` texts.
+ */
+export const parseObjects = (text: string): Array<unknown> => parseLines(text) ?? splitObjects(text).map(parseOne)
+
+const parseLines = (text: string): Array<unknown> | null => {
+  const values: Array<unknown> = []
+  for (const line of text.split("\n")) {
+    if (BLANK.test(line)) continue
+    try {
+      values.push(JSON.parse(line))
+    } catch {
+      return null
+    }
   }
+  return values
+}
+
+const BLANK = /^[ \t\r]*$/
+
+/**
+ * The values of a newline-separated batch parsed from the body's Latin-1 view, where JSON accepts exactly the bytes it
+ * accepts as UTF-8 (non-ASCII bytes stand only inside strings); strings then hold UTF-8 bytes, so `fromLatin1` decodes
+ * the ones validation reads. Null when the body may be blank or a line is not one JSON value: the UTF-8 text decides.
+ */
+const parseLatin1Lines = (body: Buffer): Array<unknown> | null => {
+  const text = body.toString("latin1")
+  return NOT_BLANK.test(text) ? parseLines(text) : null
+}
+
+const NOT_BLANK = /[^\s\x80-\xff]/
+
+const NON_ASCII = /[\x80-\xff]/
+
+const asIs = (text: string): string => text
+
+const fromLatin1 = (text: string): string => (NON_ASCII.test(text) ? Buffer.from(text, "latin1").toString("utf8") : text)
+
+const INVALID: unique symbol = Symbol("invalid JSON")
+
+const parseOne = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return INVALID
+  }
+}
+
+const validate = (
+  value: unknown,
+  token: HecToken,
+  poison: ((event: unknown) => boolean) | null,
+  decode: (text: string) => string
+): { code: number; text: string } | null => {
+  if (value === INVALID) return { code: 6, text: "Invalid data format" }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return { code: 6, text: "Invalid data format" }
   const envelope = value as Record<string, unknown>
   if (!("event" in envelope)) return { code: 12, text: "Event field is required" }
   if (envelope["event"] === null || envelope["event"] === "") return { code: 13, text: "Event field cannot be blank" }
   const time = envelope["time"]
-  if (time !== undefined && (typeof time === "number" ? time < 0 : typeof time !== "string" || Number.isNaN(Number(time)))) {
+  if (time !== undefined && (typeof time === "number" ? time < 0 : typeof time !== "string" || Number.isNaN(Number(decode(time))))) {
     return { code: 6, text: "Invalid data format" }
   }
   const fields = envelope["fields"]
   if (fields !== undefined) {
     if (typeof fields !== "object" || fields === null || Array.isArray(fields)) return { code: 15, text: "Error in handling indexed fields" }
-    for (const v of Object.values(fields)) {
+    for (const key in fields) {
+      const v = (fields as Record<string, unknown>)[key]
       if (typeof v === "object" && v !== null && !(Array.isArray(v) && v.every((x) => typeof x !== "object" || x === null))) {
         return { code: 15, text: "Error in handling indexed fields" }
       }
     }
   }
   const index = envelope["index"]
-  if (index !== undefined && token.indexes !== undefined && !token.indexes.includes(String(index))) {
+  if (index !== undefined && token.indexes !== undefined && !token.indexes.includes(decode(String(index)))) {
     return { code: 7, text: "Incorrect index" }
   }
   if (poison !== null && poison(envelope["event"])) return { code: 6, text: "Invalid data format" }
