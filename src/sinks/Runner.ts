@@ -28,8 +28,8 @@ export interface RunOptions {
  * Forwards the log to every sink, one fiber each in this one process: each reads from its durable cursor, batches by
  * events and bytes (waiting up to the flush interval for a full batch when following), sends, and advances its cursor
  * only after the destination confirmed the batch (refused records go to the dead-letter table in the same transaction).
- * The next batch is read and encoded while one is in flight and sent once that one is confirmed, while its cursor is
- * committed; one batch is in flight at a time and cursors advance in order.
+ * The next batch is read and encoded while one is in flight and sent once that one is confirmed and its cursor
+ * committed (unless a replay moved the cursor meanwhile), so a crash resends at most the one batch in flight.
  * Transient failures retry with capped, jittered exponential backoff (honouring Retry-After), probing a destination
  * that stays down; auth and config failures pause the sink. A sink paused earlier is given a fresh attempt.
  */
@@ -242,7 +242,6 @@ const forward = (sink: Sink, options: RunOptions) =>
         }
         return { state: result.state, message: result.failure.message, delivered, deadLettered }
       }
-      if (ahead !== null && (options.once || ahead.full)) sending = yield* start(ahead)
       yield* store.confirm(name, {
         cursor: batch.lastSeq,
         checkpointSize: batch.checkpointSize,
@@ -252,12 +251,9 @@ const forward = (sink: Sink, options: RunOptions) =>
       delivered += batch.records.length - result.refused.length
       deadLettered += result.refused.length
       for (const r of result.refused) yield* options.report(`sink ${name}: dead-lettered ${r.record.id}: ${r.reason}`)
-      if (sending !== null) {
+      if (ahead !== null && (options.once || ahead.full)) {
         const state = yield* store.get(name)
-        if (state.cursor !== sending.batch.from || state.checkpointSize !== sending.batch.fromCheckpointSize) {
-          yield* Fiber.interrupt(sending.fiber)
-          sending = null
-        }
+        if (state.cursor === ahead.from && state.checkpointSize === ahead.fromCheckpointSize) sending = yield* start(ahead)
       }
     }
   })
