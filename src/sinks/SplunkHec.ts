@@ -49,7 +49,8 @@ const hecHeader = (config: HecSinkConfig, record: ForwardRecord): Record<string,
 })
 
 /**
- * A Splunk HEC sink (`splunk_hec`), or Cribl's HEC-compatible input (`cribl_http`: bare token, no acks). Batches are
+ * A Splunk HEC sink (`splunk_hec`), or Cribl's HEC-compatible input (`cribl_http`: bare token, events to
+ * `/services/collector`, no acks, no health endpoint: its probe is an empty batch). Batches are
  * concatenated JSON envelopes, gzip when configured, with a channel GUID; with `ack` a batch counts as delivered only
  * once `/services/collector/ack` answers true for its ackId. A refused event (`invalid-event-number`) is reported for the
  * dead-letter table and the rest re-sent.
@@ -62,7 +63,7 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
   const base = new URL(config.url)
   const hasPath = base.pathname !== "/" && base.pathname !== ""
   const origin = `${base.origin}${hasPath ? base.pathname.replace(/\/+$/, "") : ""}`
-  const eventUrl = hasPath ? origin : `${origin}/services/collector/event`
+  const eventUrl = hasPath ? origin : `${origin}/services/collector${config.type === "splunk_hec" ? "/event" : ""}`
   const root = hasPath ? origin.replace(/\/services\/collector(\/event)?(\/1\.0)?$/, "") : origin
   const headers: Record<string, string> = {
     "content-type": "application/json",
@@ -159,15 +160,19 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
     })
 
   const probe = Effect.gen(function* () {
-    const health = yield* httpSend(agent, config.name, "GET", `${root}/services/collector/health`, {}, null, config.timeoutMs)
-    const reply = parseReply(health.body)
-    if (health.status >= 500) return yield* fail("throttled", `HEC is unhealthy: ${describe(health, reply)}`, health)
+    const health =
+      config.type === "splunk_hec"
+        ? yield* httpSend(agent, config.name, "GET", `${root}/services/collector/health`, {}, null, config.timeoutMs)
+        : null
+    const reply = health === null ? {} : parseReply(health.body)
+    if (health !== null && health.status >= 500) return yield* fail("throttled", `HEC is unhealthy: ${describe(health, reply)}`, health)
     const empty = yield* post(eventUrl, "")
     const emptyReply = parseReply(empty.body)
     if (empty.status === 401 || empty.status === 403 || (emptyReply.code !== undefined && AUTH.has(emptyReply.code))) {
       return yield* fail("auth", `HEC refused the token: ${describe(empty, emptyReply)}`)
     }
     if (empty.status >= 500) return yield* fail("unavailable", `HEC failed: ${describe(empty, emptyReply)}`, empty)
+    if (health === null) return `${describe(empty, emptyReply)} to an empty batch; token accepted`
     return health.status === 200 && reply.code === 17 ? "HEC is healthy; token accepted" : `HEC answered ${describe(health, reply)}; token accepted`
   })
 

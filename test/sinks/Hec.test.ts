@@ -278,6 +278,37 @@ describe("ssg sinks run against HEC limits", () => {
   }, 90_000)
 })
 
+describe("ssg sinks run to Cribl's HTTP source (cribl_http)", () => {
+  const cribl = (url: string) =>
+    sb.write(".sigmashake/config.toml", `[[sinks]]\nname = "cribl"\ntype = "cribl_http"\nurl = "${url}"\ntoken_env = "SPLUNK_HEC_TOKEN"\nbatch_events = 20\n`)
+
+  it("sends HEC envelopes with the bare token to /services/collector; the stream verifies; a wrong token pauses", async () => {
+    const server = await hec({ cribl: true })
+    cribl(server.url)
+    await appendTestEvents(sb.home, 45)
+    const test = await ssg(ENV, "sinks", "test", "cribl")
+    expect(test.code).toBe(0)
+    expect(test.stdout).toContain("token accepted")
+    const r = await runOnce()
+    expect(r.code).toBe(0)
+    expect(entrySeqs(delivered(server))).toEqual(range(1, 45))
+    const posts = server.requests.filter((q) => q.method === "POST" && q.status === 200)
+    expect(posts.length).toBeGreaterThanOrEqual(3)
+    for (const q of posts) {
+      expect(q.path).toBe("/services/collector")
+      expect(q.headers["authorization"]).toBe(TOKEN)
+      expect(q.headers["x-splunk-request-channel"]).toBeUndefined()
+    }
+    expect((await verifyStream(asJsonLines(server.events.map((e) => e.envelope)))).report).toMatchObject({ valid: true, length: 45 })
+
+    await appendTestEvents(sb.home, 5, 5, 45)
+    const wrong = await runOnce({ SPLUNK_HEC_TOKEN: "not-the-token" })
+    expect(wrong.code).toBe(1)
+    expect(wrong.stdout).toContain("cribl: paused at #45")
+    expect(`${wrong.stdout}${wrong.stderr}`).not.toContain("not-the-token")
+  })
+})
+
 describe("ssg sinks run (following the log)", () => {
   it("keeps up with writers while HEC is down and delivers everything once it is back", async () => {
     const probe = await hec()

@@ -22,6 +22,11 @@ export interface HecServerOptions {
   readonly maxPendingAcks?: number
   /** Port to listen on (default: any free port). */
   readonly port?: number
+  /**
+   * Behave as Cribl Stream's HTTP source (reference §2.1): the token as the whole `Authorization` header (no `Splunk `
+   * prefix), `/services/collector` as an event endpoint only (no ack, raw or health endpoint: 404).
+   */
+  readonly cribl?: boolean
   /** False: count accepted events without keeping them (benchmarks over millions of events). */
   readonly retainEvents?: boolean
 }
@@ -95,9 +100,9 @@ export const startHecServer = async (options: HecServerOptions): Promise<HecServ
   const authenticate = (req: IncomingMessage): { ok: true; token: HecToken } | { ok: false; status: number; code: number; text: string } => {
     const header = req.headers["authorization"]
     if (header === undefined || header === "") return { ok: false, status: 401, code: 2, text: "Token is required" }
-    let token: string | null = null
-    const splunk = /^Splunk (.+)$/.exec(header)
-    const basic = /^Basic (.+)$/.exec(header)
+    let token: string | null = options.cribl === true ? header.trim() : null
+    const splunk = options.cribl === true ? null : /^Splunk (.+)$/.exec(header)
+    const basic = options.cribl === true ? null : /^Basic (.+)$/.exec(header)
     if (splunk !== null) token = splunk[1]!.trim()
     else if (basic !== null) {
       const decoded = Buffer.from(basic[1]!, "base64").toString("utf8")
@@ -255,6 +260,11 @@ export const startHecServer = async (options: HecServerOptions): Promise<HecServ
     const seen: SeenRequest = { request: requests.length + 1, method: req.method ?? "", path: url.pathname, status: 0, headers: req.headers }
     const path = url.pathname.replace(/\/1\.0$/, "")
     const run = async () => {
+      if (options.cribl === true) {
+        if (req.method === "POST" && url.pathname === "/services/collector") return handleEvents(req, res, url, seen, false)
+        req.resume()
+        return reply(res, seen, 404, { text: "Not Found" })
+      }
       if (path === "/services/collector/health" && req.method === "GET") {
         return healthy
           ? reply(res, seen, 200, { text: "HEC is healthy", code: 17 })
