@@ -4,12 +4,13 @@
 //   proofs HOME         3 rounds of 2,000 inclusion and 1,000 consistency proofs: p50, p99, CPU per proof
 //   append N GROUP      a fresh log: 3 rounds of N single appends, then 3 rounds of 100 appends of GROUP events
 //   rebuild HOME NAME RUNS  rebuilds projection NAME over HOME's log RUNS times: events/s and process CPU per event
+//   incremental HOME RUNS   RUNS times: appends 10,000 entries to HOME's log in one group, then times `audit verify --incremental`
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Layer } from "effect"
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { EvalDecided, eventParts } from "../src/domain/Event.js"
+import { type Event, EvalDecided, eventParts } from "../src/domain/Event.js"
 import * as AuditLog from "../src/pipeline/AuditLog.js"
 import { openHotPath } from "../src/pipeline/AuditStore.js"
 import { verifyLog } from "../src/pipeline/AuditVerify.js"
@@ -19,20 +20,20 @@ import { pathsFrom, SsgPaths } from "../src/pipeline/Paths.js"
 import { createKeyFiles } from "../src/pipeline/SigningKey.js"
 import * as Projections from "../src/projections/Projections.js"
 
-const event = (i: number) =>
-  eventParts(
-    EvalDecided.make({
-      tool: "Bash",
-      capability: "execute",
-      client: "bench",
-      decision: i % 7 === 0 ? "block" : "allow",
-      rule_id: i % 7 === 0 ? "block-rm-rf-critical-paths" : null,
-      also_matched: [],
-      latency_ms: 0.012,
-      input_summary: `npm run test -- --shard ${i % 16}/16 src/feature-${i % 97}.test.ts`,
-      input_sha256: "9f2c1e7a4b3d5c6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60"
-    })
-  )
+const evalEvent = (i: number): Event =>
+  EvalDecided.make({
+    tool: "Bash",
+    capability: "execute",
+    client: "bench",
+    decision: i % 7 === 0 ? "block" : "allow",
+    rule_id: i % 7 === 0 ? "block-rm-rf-critical-paths" : null,
+    also_matched: [],
+    latency_ms: 0.012,
+    input_summary: `npm run test -- --shard ${i % 16}/16 src/feature-${i % 97}.test.ts`,
+    input_sha256: "9f2c1e7a4b3d5c6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60"
+  })
+
+const event = (i: number) => eventParts(evalEvent(i))
 
 const cpuSince = (start: NodeJS.CpuUsage): number => {
   const used = process.cpuUsage(start)
@@ -116,6 +117,25 @@ const proofs = (home: string) =>
     })
   )
 
+const incremental = (home: string, runs: number) =>
+  withLog(
+    home,
+    Effect.gen(function* () {
+      const log = yield* AuditLog.AuditLog
+      yield* verifyLog({ incremental: true })
+      for (let r = 0; r < runs; r++) {
+        yield* log.append(Array.from({ length: 10_000 }, (_, i) => evalEvent(i)))
+        const cpu = process.cpuUsage()
+        const start = performance.now()
+        const report = yield* verifyLog({ incremental: true })
+        console.log(
+          `incremental verify from #${report.verifiedFrom + 1} to #${report.length} valid=${report.valid}: ` +
+            `${(performance.now() - start).toFixed(1)} ms wall, ${(cpuSince(cpu) / 1000).toFixed(1)} ms process CPU`
+        )
+      }
+    })
+  )
+
 const rebuild = (home: string, name: string, runs: number) =>
   withLog(
     home,
@@ -177,8 +197,9 @@ if (probe === "fill") fill(first, Number(second))
 else if (probe === "verify") await verify(first, Number(second || 1))
 else if (probe === "proofs") await proofs(first)
 else if (probe === "append") append(Number(first || 1000), Number(second || 256))
+else if (probe === "incremental") await incremental(first, Number(second || 5))
 else if (probe === "rebuild") await rebuild(first, second, Number(process.argv[5] || 3))
 else {
-  console.error("usage: SSG_BENCH_ENTRY=bench/probes.ts node scripts/bench.mjs fill HOME SIZE | verify HOME RUNS | proofs HOME | append N GROUP | rebuild HOME NAME RUNS")
+  console.error("usage: SSG_BENCH_ENTRY=bench/probes.ts node scripts/bench.mjs fill HOME SIZE | verify HOME RUNS | proofs HOME | append N GROUP | rebuild HOME NAME RUNS | incremental HOME RUNS")
   process.exit(2)
 }

@@ -52,14 +52,28 @@ interface ScanDatabase {
 /** SHA-256 of `data` as a 32-character latin1 string (no Buffer allocated for the digest). */
 export type Sha256 = (algorithm: "sha256", data: Uint8Array, encoding: "binary") => string
 
+/** Whether `blob` holds the ASCII text `ascii` at `offset`, inside `[start, end)`. Self-contained (also runs on worker threads). */
+function asciiAt(blob: Uint8Array, offset: number, ascii: string, start: number, end: number): boolean {
+  if (offset < start || offset + ascii.length > end) return false
+  for (let i = 0; i < ascii.length; i++) if (blob[offset + i] !== ascii.charCodeAt(i)) return false
+  return true
+}
+
+/** Whether `blob` holds the `length` bytes at `column` again at `offset`, inside `[start, end)`. Self-contained, as above. */
+function repeatedAt(blob: Uint8Array, column: number, offset: number, length: number, start: number, end: number): boolean {
+  if (offset < start || offset + length > end) return false
+  for (let i = 0; i < length; i++) if (blob[column + i] !== blob[offset + i]) return false
+  return true
+}
+
 /**
  * Whether the envelope bytes `[start, end)` of `blob` agree with the row's indexed columns stored at `columns` (id, type,
  * recorded_at, then the session column as JSON: `null` for a NULL column, as in rows from before schema 2, is not checked): the
  * envelope ends with `"timestamp":"<recorded_at>","type":"<type>"}`, its last `,"id":"` names the id and its last
- * `"session":` holds the session. Self-contained (its source text also runs on worker threads).
+ * `"session":` holds the session. Self-contained (its source text also runs on worker threads, with `asciiAt` and `repeatedAt`).
  */
 export function envelopeColumnsMatch(
-  blob: Buffer,
+  blob: Uint8Array,
   start: number,
   end: number,
   columns: number,
@@ -68,17 +82,12 @@ export function envelopeColumnsMatch(
   timeLength: number,
   sessionLength: number
 ): boolean {
-  const text = (offset: number, ascii: string): boolean => {
-    if (offset < start || offset + ascii.length > end) return false
-    for (let i = 0; i < ascii.length; i++) if (blob[offset + i] !== ascii.charCodeAt(i)) return false
-    return true
-  }
-  const same = (column: number, offset: number, length: number): boolean =>
-    offset >= start && offset + length <= end && blob.compare(blob, column, column + length, offset, offset + length) === 0
   const typeAt = end - 2 - typeLength
   const timeAt = typeAt - 10 - timeLength
-  if (!text(end - 2, '"}') || !same(columns + idLength, typeAt, typeLength) || !text(typeAt - 10, '","type":"')) return false
-  if (!same(columns + idLength + typeLength, timeAt, timeLength) || !text(timeAt - 13, '"timestamp":"')) return false
+  if (!asciiAt(blob, end - 2, '"}', start, end) || !asciiAt(blob, typeAt - 10, '","type":"', start, end)) return false
+  if (!repeatedAt(blob, columns + idLength, typeAt, typeLength, start, end)) return false
+  if (!asciiAt(blob, timeAt - 13, '"timestamp":"', start, end)) return false
+  if (!repeatedAt(blob, columns + idLength + typeLength, timeAt, timeLength, start, end)) return false
   const session = columns + idLength + typeLength + timeLength
   const unchecked =
     sessionLength === 4 && blob[session] === 0x6e && blob[session + 1] === 0x75 && blob[session + 2] === 0x6c && blob[session + 3] === 0x6c
@@ -86,15 +95,15 @@ export function envelopeColumnsMatch(
   let sessionAt = unchecked ? 0 : -1
   for (let i = timeAt - 14; i > start; i--) {
     const c = blob[i]
-    if (c === 0x2c && text(i, ',"id":"')) {
+    if (c === 0x2c && asciiAt(blob, i, ',"id":"', start, end)) {
       idAt = i + 7
       break
     }
-    if (c === 0x22 && sessionAt < 0 && text(i, '"session":')) sessionAt = i + 10
+    if (c === 0x22 && sessionAt < 0 && asciiAt(blob, i, '"session":', start, end)) sessionAt = i + 10
   }
-  if (idAt < 0 || !same(columns, idAt, idLength) || !text(idAt + idLength, '"')) return false
+  if (idAt < 0 || !repeatedAt(blob, columns, idAt, idLength, start, end) || !asciiAt(blob, idAt + idLength, '"', start, end)) return false
   if (unchecked) return true
-  return sessionAt > start && same(session, sessionAt, sessionLength) && text(sessionAt + sessionLength, ',"user":')
+  return sessionAt > start && repeatedAt(blob, session, sessionAt, sessionLength, start, end) && asciiAt(blob, sessionAt + sessionLength, ',"user":', start, end)
 }
 
 /**
@@ -103,8 +112,9 @@ export function envelopeColumnsMatch(
  * "type":"<type>"}`, its last `,"id":"` names `id`, its last `"session":` holds the column's JSON unless the column is
  * NULL, as in rows from before schema 2), and folds the leaves into the range's compact range. Rows are read 1,000 at a
  * time as one blob of records `seq (8 bytes) ‖ length(bytes) (4) ‖ length(leaf) ‖ length(chain) ‖ all three are blobs
- * ‖ length(id) ‖ length(type) ‖ length(recorded_at) (1 each) ‖ length(json_quote(session)) (2) ‖ 0x00 ‖ bytes ‖ leaf ‖ chain
- * ‖ id ‖ type ‖ recorded_at ‖ session JSON`; any record that does not parse as the next seq with 32-byte blob hashes
+ * ‖ length(id) ‖ length(type) ‖ length(recorded_at) (1 each) ‖ length(json_quote(session)) (2) ‖ leaf ‖ chain ‖ id ‖
+ * type ‖ recorded_at ‖ session JSON ‖ 0x00 ‖ bytes` (the payload last, so SQLite copies it once per row, and after the
+ * leaf prefix byte, so it is hashed in place); any record that does not parse as the next seq with 32-byte blob hashes
  * and matching columns fails the range. Self-contained (its source text also runs on worker threads): it uses only its
  * arguments and `Buffer`.
  */
@@ -114,10 +124,10 @@ export function scanRange(db: ScanDatabase, hash: Sha256, task: RangeTask): Rang
   db.pragma("mmap_size = 4294967296")
   const records = db
     .prepare(
-      "SELECT CAST(group_concat(unhex(printf('%016x%08x%02x%02x%02x%02x%02x%02x%04x00', seq, length(bytes), " +
+      "SELECT CAST(group_concat(unhex(printf('%016x%08x%02x%02x%02x%02x%02x%02x%04x', seq, length(bytes), " +
         "length(leaf), length(chain), typeof(bytes) = 'blob' AND typeof(leaf) = 'blob' AND typeof(chain) = 'blob', " +
         "octet_length(id), octet_length(type), octet_length(recorded_at), octet_length(json_quote(session)))) " +
-        "|| bytes || leaf || chain || id || type || recorded_at || json_quote(session), '') AS BLOB) " +
+        "|| leaf || chain || id || type || recorded_at || json_quote(session) || X'00' || bytes, '') AS BLOB) " +
         "FROM entries WHERE seq >= ? AND seq <= ?"
     )
     .raw(true)
@@ -145,27 +155,26 @@ export function scanRange(db: ScanDatabase, hash: Sha256, task: RangeTask): Rang
     const end = blob.length
     let o = 0
     while (o < end) {
-      if (o + 21 > end) return { ok: false, first, at: expected }
+      if (o + 20 > end) return { ok: false, first, at: expected }
       const seq = blob.readUInt16BE(o) * 281474976710656 + blob.readUIntBE(o + 2, 6)
       const length = blob.readUInt32BE(o + 8)
-      const start = o + 21
       if (seq !== expected) return { ok: false, first, at: expected }
       const idLength = blob[o + 15]!
       const typeLength = blob[o + 16]!
       const timeLength = blob[o + 17]!
       const sessionLength = blob.readUInt16BE(o + 18)
+      const columns = o + 84
+      const start = columns + idLength + typeLength + timeLength + sessionLength + 1
       const e = start + length
-      const columns = e + 64
-      const next = columns + idLength + typeLength + timeLength + sessionLength
-      if (blob[o + 12] !== 32 || blob[o + 13] !== 32 || blob[o + 14] !== 1 || next > end) return { ok: false, first, at: seq }
+      if (blob[o + 12] !== 32 || blob[o + 13] !== 32 || blob[o + 14] !== 1 || e > end) return { ok: false, first, at: seq }
       if (!envelopeColumnsMatch(blob, start, e, columns, idLength, typeLength, timeLength, sessionLength)) {
         return { ok: false, first, at: seq }
       }
-      const leaf = hash("sha256", blob.subarray(start - 1, start + length), "binary")
+      const leaf = hash("sha256", blob.subarray(start - 1, e), "binary")
       pair.write(leaf, 32, "latin1")
-      if (pair.compare(blob, start + length, start + length + 32, 32, 64) !== 0) return { ok: false, first, at: seq }
+      if (pair.compare(blob, o + 20, o + 52, 32, 64) !== 0) return { ok: false, first, at: seq }
       pair.write(hash("sha256", pair, "binary"), 0, "latin1")
-      if (pair.compare(blob, start + length + 32, start + length + 64, 0, 32) !== 0) return { ok: false, first, at: seq }
+      if (pair.compare(blob, o + 52, o + 84, 0, 32) !== 0) return { ok: false, first, at: seq }
       let level = 0
       let index = seq - 1
       let h = leaf
@@ -182,7 +191,7 @@ export function scanRange(db: ScanDatabase, hash: Sha256, task: RangeTask): Rang
       while (w < wanted.length && wanted[w]! < seq) w++
       if (w < wanted.length && wanted[w] === seq) snapshots.push([seq, ...pack()])
       expected++
-      o = next
+      o = e
     }
   }
   if (expected !== last + 1) return { ok: false, first, at: expected }
@@ -203,6 +212,8 @@ const { parentPort, workerData } = require("node:worker_threads")
 const { hash } = require("node:crypto")
 const Database = require(workerData.sqlite)
 const db = new Database(workerData.db, { readonly: true, fileMustExist: true })
+const asciiAt = ${asciiAt.toString()}
+const repeatedAt = ${repeatedAt.toString()}
 const envelopeColumnsMatch = ${envelopeColumnsMatch.toString()}
 const scanRange = ${scanRange.toString()}
 parentPort.on("message", (task) => {
