@@ -156,7 +156,7 @@ export function scanRange(db: ScanDatabase, hash: Sha256, task: RangeTask): Rang
     let o = 0
     while (o < end) {
       if (o + 20 > end) return { ok: false, first, at: expected }
-      const seq = blob.readUInt16BE(o) * 281474976710656 + blob.readUIntBE(o + 2, 6)
+      const seq = blob.readUInt32BE(o) * 4294967296 + blob.readUInt32BE(o + 4)
       const length = blob.readUInt32BE(o + 8)
       if (seq !== expected) return { ok: false, first, at: expected }
       const idLength = blob[o + 15]!
