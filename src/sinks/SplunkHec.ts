@@ -1,7 +1,7 @@
 import { Duration, Effect } from "effect"
 import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
-import { gzipSync } from "node:zlib"
+import { gzip, gzipSync } from "node:zlib"
 import { type HttpAnswer, makeAgent, send as httpSend } from "./Http.js"
 import { entryHost, type ForwardRecord, perRecord, type RecordFrame, recordFrame, recordSeq, recordTime, writeFrame } from "./Record.js"
 import { CONFIRMED, redactSecrets, retryAfterMs, type SendResult, type Sink, SinkFailure, secretFrom } from "./Sink.js"
@@ -71,7 +71,7 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
     ...(token !== null ? { authorization: config.type === "splunk_hec" ? `Splunk ${token}` : token } : {})
   }
   const encodedOf = perRecord(hecEncoder(config))
-  const bodyOf = (batch: ReadonlyArray<ForwardRecord>): Buffer => {
+  const rawBody = (batch: ReadonlyArray<ForwardRecord>): Buffer => {
     let size = batch.length - 1
     for (const record of batch) size += encodedOf(record).bytes
     const body = Buffer.allocUnsafe(size)
@@ -80,9 +80,23 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
       if (at > 0) body[at++] = NEWLINE
       at = writeFrame(encodedOf(record), body, at)
     }
-    return config.gzip ? gzipSync(body, { level: 1 }) : body
+    return body
   }
-  let prepared: { readonly first: ForwardRecord; readonly last: ForwardRecord; readonly length: number; readonly body: Buffer } | null = null
+  const bodyOf = (batch: ReadonlyArray<ForwardRecord>): Promise<Buffer> => {
+    const body = rawBody(batch)
+    if (!config.gzip) return Promise.resolve(body)
+    return new Promise((resolve, reject) => gzip(body, { level: 1 }, (error, zipped) => (error === null ? resolve(zipped) : reject(error))))
+  }
+  let prepared: { readonly first: ForwardRecord; readonly last: ForwardRecord; readonly length: number; readonly body: Promise<Buffer> } | null = null
+  const bodyFor = (batch: ReadonlyArray<ForwardRecord>): Effect.Effect<Buffer, SinkFailure> => {
+    const ready = prepared
+    prepared = null
+    const same = ready !== null && ready.length === batch.length && ready.first === batch[0] && ready.last === batch[batch.length - 1]
+    return Effect.tryPromise({
+      try: () => (same ? ready.body : bodyOf(batch)),
+      catch: (e) => new SinkFailure({ reason: "unavailable", message: `sink ${config.name}: cannot compress a batch: ${String(e)}` })
+    })
+  }
   const postBytes = (url: string, bytes: Buffer, gzipped: boolean) =>
     httpSend(agent, config.name, "POST", url, gzipped ? { ...headers, "content-encoding": "gzip" } : headers, bytes, config.timeoutMs)
   const post = (url: string, body: string) =>
@@ -126,10 +140,7 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
 
   const send = (batch: ReadonlyArray<ForwardRecord>): Effect.Effect<SendResult, SinkFailure> =>
     Effect.gen(function* () {
-      const ready = prepared
-      prepared = null
-      const same = ready !== null && ready.length === batch.length && ready.first === batch[0] && ready.last === batch[batch.length - 1]
-      const answer = yield* postBytes(eventUrl, same ? ready.body : bodyOf(batch), config.gzip)
+      const answer = yield* postBytes(eventUrl, yield* bodyFor(batch), config.gzip)
       const reply = parseReply(answer.body)
       const what = describe(answer, reply)
       if (answer.status === 200) {
@@ -180,7 +191,10 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
     config,
     sizeOf: (record) => encodedOf(record).bytes + 1,
     prepare: (batch) => {
-      if (batch.length > 0) prepared = { first: batch[0]!, last: batch[batch.length - 1]!, length: batch.length, body: bodyOf(batch) }
+      if (batch.length === 0) return
+      const body = bodyOf(batch)
+      body.catch(() => undefined)
+      prepared = { first: batch[0]!, last: batch[batch.length - 1]!, length: batch.length, body }
     },
     send,
     probe,
