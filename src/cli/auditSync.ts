@@ -1,7 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { AuditLog } from "../pipeline/AuditLog.js"
-import { CLOUD_BATCH_MAX, DEFAULT_CLOUD_URL, cloudFailure, postSync, syncPayload } from "../sinks/Cloud.js"
+import { CLOUD_API_KEY_ENV, CLOUD_BATCH_MAX, DEFAULT_CLOUD_URL, cloudFailure, ORG_SLUG, postSync, syncPayload } from "../sinks/Cloud.js"
 import { checkpointRecord, entryRecord } from "../sinks/Record.js"
 import { SinkState } from "../sinks/SinkState.js"
 import { Finding, UsageError } from "./finding.js"
@@ -9,8 +9,6 @@ import { loadSinks } from "./sinks.js"
 
 /** The cursor name `ssg audit-sync` keeps in `sinks.db`. */
 export const AUDIT_SYNC_CURSOR = "audit-sync"
-
-const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/
 
 /**
  * `ssg audit-sync [--dry-run] [--quiet] [--url=URL] [--org=SLUG]`: POSTs the next at most 500 unsynced entries (input
@@ -27,16 +25,17 @@ export const auditSyncCommand = Command.make(
   },
   ({ dryRun, org, quiet, url }) =>
     Effect.gen(function* () {
-      const orgSlug = Option.getOrNull(org)
-      if (orgSlug !== null && !SLUG.test(orgSlug)) {
-        return yield* new UsageError({ message: `--org: "${orgSlug}" is not an org slug (lower-case letters, digits and dashes)` })
+      const given = Option.getOrNull(org)
+      if (given !== null && !ORG_SLUG.test(given)) {
+        return yield* new UsageError({ message: `--org: "${given}" is not an org slug (lower-case letters, digits and dashes)` })
       }
       const cloudSink = (yield* loadSinks).find((s) => s.type === "cloud")
+      const orgSlug = given ?? (cloudSink?.type === "cloud" ? cloudSink.org : null)
       const endpoint = Option.getOrNull(url) ?? (cloudSink?.type === "cloud" ? cloudSink.url : null) ?? process.env["SSG_CLOUD_URL"] ?? DEFAULT_CLOUD_URL
       if (!/^https?:\/\/[^\s/]+/.test(endpoint)) return yield* new UsageError({ message: `--url: "${endpoint}" is not an http(s) URL` })
-      const apiKey = process.env["SSG_API_KEY"] ?? ""
+      const apiKey = process.env[CLOUD_API_KEY_ENV] ?? ""
       if (!dryRun && apiKey === "") {
-        return yield* new UsageError({ message: "SSG_API_KEY is not set (the cloud API key); --dry-run shows what would be sent without it" })
+        return yield* new UsageError({ message: `${CLOUD_API_KEY_ENV} is not set (the cloud API key); --dry-run shows what would be sent without it` })
       }
       const log = yield* AuditLog
       const state = yield* SinkState

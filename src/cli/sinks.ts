@@ -4,6 +4,7 @@ import { AuditLog } from "../pipeline/AuditLog.js"
 import { ConfigError } from "../pipeline/Config.js"
 import { SsgPaths } from "../pipeline/Paths.js"
 import { RuleFiles } from "../pipeline/RuleFiles.js"
+import { CLOUD_API_KEY_ENV } from "../sinks/Cloud.js"
 import { actionsOf, runRuleActions } from "../sinks/RuleActions.js"
 import { probeSink, redeliver, runSinks } from "../sinks/Runner.js"
 import { destinationOf, readSinkConfigs, secretEnvs, type SinkConfig } from "../sinks/SinkConfig.js"
@@ -111,7 +112,8 @@ const runCommand = Command.make(
       if (chosen.length === 0 && actions.size === 0) {
         return yield* new Finding({ message: "no sinks configured (add [[sinks]] tables to .sigmashake/config.toml) and no rule has WEBHOOK or RUN actions" })
       }
-      const options = { once, env: process.env, report: (line: string) => errorLine(line) }
+      const withheld = [CLOUD_API_KEY_ENV, ...sinks.flatMap(secretEnvs)]
+      const options = { once, env: process.env, withheld, report: (line: string) => errorLine(line) }
       const [outcomes, ran] = yield* Effect.all(
         [runSinks(chosen, options), actions.size === 0 ? Effect.succeed(null) : runRuleActions(actions, options)],
         { concurrency: "unbounded" }
@@ -150,6 +152,11 @@ const replayCommand = Command.make(
       if (from < 1) return yield* new UsageError({ message: "--from must be 1 or more" })
       const store = yield* SinkState
       const before = yield* store.get(name)
+      if (from > before.cursor + 1) {
+        return yield* new UsageError({
+          message: `--from ${from} would skip entries ${name} has not sent yet (its cursor is at #${before.cursor}); replay only sends entries again, so --from must be ${before.cursor + 1} or less`
+        })
+      }
       yield* store.rewind(name, from)
       yield* Console.log(`${name}: cursor moved from #${before.cursor} to #${from - 1}; the next \`ssg sinks run\` sends #${from} onwards`)
     })

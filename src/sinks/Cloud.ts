@@ -13,6 +13,12 @@ export const CLOUD_SYNC_PATH = "/api/v1/audit/sync"
 /** The endpoint `ssg audit-sync` uses when neither `--url`, a `cloud` sink nor `SSG_CLOUD_URL` names one. */
 export const DEFAULT_CLOUD_URL = "https://hub.sigmashake.com"
 
+/** The environment variable holding the cloud API key (`ssg audit-sync`, and a `cloud` sink without `token_env`). */
+export const CLOUD_API_KEY_ENV = "SSG_API_KEY"
+
+/** An org slug: lower-case letters, digits and dashes, starting with a letter or digit, at most 63 characters. */
+export const ORG_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/
+
 const SUMMARY_MAX = 200
 
 const clip = (value: unknown): unknown =>
@@ -114,8 +120,8 @@ export const postSync = (name: string, url: string, apiKey: string, body: string
   )
 
 /**
- * The `cloud` sink: batches of at most 500 entries POSTed as sync bodies (input summaries cut to 200 characters, no
- * tool input) with the token from `token_env`; a 2xx answer confirms the batch.
+ * The `cloud` sink: batches of at most 500 entries POSTed as sync bodies for its `org` (input summaries cut to 200
+ * characters, no tool input) with the API key from `token_env` (default `SSG_API_KEY`); a 2xx answer confirms the batch.
  */
 export const makeCloudSink = (config: CloudSinkConfig, env: NodeJS.ProcessEnv): Sink => {
   const token = secretFrom(env, config.tokenEnv, config.name)
@@ -126,14 +132,14 @@ export const makeCloudSink = (config: CloudSinkConfig, env: NodeJS.ProcessEnv): 
     Effect.gen(function* () {
       const take = withinEntryLimit(batch)
       const chunk = batch.slice(0, take)
-      const body = JSON.stringify(syncPayload(batch[0]!.log_id, null, chunk))
+      const body = JSON.stringify(syncPayload(batch[0]!.log_id, config.org, chunk))
       const answer = yield* httpSend(agent, config.name, "POST", endpoint, headers, body, config.timeoutMs)
       const failure = cloudFailure(`sink ${config.name}`, answer, [token])
       if (failure !== null) return yield* failure
       return take === batch.length ? CONFIRMED : { refused: [], resend: batch.slice(take).map((_, i) => take + i) }
     })
   const probe = Effect.gen(function* () {
-    const answer = yield* httpSend(agent, config.name, "POST", endpoint, headers, JSON.stringify({ log_id: null, org: null, entries: [], checkpoints: [] }), config.timeoutMs)
+    const answer = yield* httpSend(agent, config.name, "POST", endpoint, headers, JSON.stringify({ log_id: null, org: config.org, entries: [], checkpoints: [] }), config.timeoutMs)
     const failure = cloudFailure(`sink ${config.name}`, answer, [token])
     if (failure !== null) return yield* failure
     return `the cloud accepted an empty sync (HTTP ${answer.status}); API key accepted`

@@ -91,10 +91,22 @@ const clip = (text: string): string => (text.length > 200 ? `${text.slice(0, 199
 /** How long one `RUN` command or webhook attempt may take. */
 export const ACTION_TIMEOUT_MS = 30_000
 
-/** Runs `argv` with `input` on stdin (no shell), killing it after the timeout; its exit code and stderr's start. */
-export const runCommand = (argv: ReadonlyArray<string>, input: string, timeoutMs = ACTION_TIMEOUT_MS): Promise<ActionOutcome> =>
+/** `env` without the variables named in `withheld` (the credentials a `RUN` command must not inherit). */
+export const withoutSecrets = (env: NodeJS.ProcessEnv, withheld: ReadonlyArray<string>): NodeJS.ProcessEnv =>
+  Object.fromEntries(Object.entries(env).filter(([name]) => !withheld.includes(name)))
+
+/**
+ * Runs `argv` with `input` on stdin (no shell) in environment `env`, killing it after the timeout; its exit code and
+ * stderr's start.
+ */
+export const runCommand = (
+  argv: ReadonlyArray<string>,
+  input: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs = ACTION_TIMEOUT_MS
+): Promise<ActionOutcome> =>
   new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "ignore", "pipe"], timeout: timeoutMs, killSignal: "SIGKILL" })
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "ignore", "pipe"], env, timeout: timeoutMs, killSignal: "SIGKILL" })
     let stderr = ""
     child.stderr.setEncoding("utf8").on("data", (d: string) => {
       if (stderr.length < 1_000) stderr += d
@@ -171,8 +183,11 @@ const targetOf = (action: RuleAction): string => {
   }
 }
 
-/** Runs one action for the decision in `envelope`. */
-export const runAction = (action: RuleAction, envelope: Envelope, env: NodeJS.ProcessEnv) => {
+/**
+ * Runs one action for the decision in `envelope`; a `RUN` command gets `env` without the variables in `withheld` and
+ * without the rule webhook secret.
+ */
+export const runAction = (action: RuleAction, envelope: Envelope, env: NodeJS.ProcessEnv, withheld: ReadonlyArray<string> = []) => {
   const body = JSON.stringify({ type: "ssg.rule.decision", timestamp: new Date().toISOString(), data: { rule_id: action.ruleId, entry: envelope } })
   if (action.kind === "webhook") {
     if (!/^https?:\/\//.test(action.target)) {
@@ -186,13 +201,17 @@ export const runAction = (action: RuleAction, envelope: Envelope, env: NodeJS.Pr
   } catch (e) {
     return Effect.succeed<ActionOutcome>({ ok: false, status: null, attempts: 0, error: `RUN: ${(e as Error).message}` })
   }
-  return Effect.promise(() => runCommand(argv, body))
+  return Effect.promise(() => runCommand(argv, body, withoutSecrets(env, [RULE_WEBHOOK_SECRET_ENV, ...withheld])))
 }
 
-/** How `runRuleActions` runs: until caught up (`once`) or following the log, with the environment and a progress line sink. */
+/**
+ * How `runRuleActions` runs: until caught up (`once`) or following the log, with the environment, the names of the
+ * credential variables `RUN` commands do not inherit, and a progress line sink.
+ */
 export interface RuleActionOptions {
   readonly once: boolean
   readonly env: NodeJS.ProcessEnv
+  readonly withheld: ReadonlyArray<string>
   readonly report: (line: string) => Effect.Effect<void>
 }
 
@@ -229,7 +248,7 @@ export const runRuleActions = (actions: ReadonlyMap<string, ReadonlyArray<RuleAc
         for (const id of new Set(ids)) {
           for (const action of actions.get(id) ?? []) {
             const started = performance.now()
-            const outcome = yield* runAction(action, entry.envelope, options.env)
+            const outcome = yield* runAction(action, entry.envelope, options.env, options.withheld)
             outcomes.push(
               RuleActionRan.make({
                 rule_id: id,

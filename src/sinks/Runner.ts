@@ -243,6 +243,7 @@ const forward = (sink: Sink, options: RunOptions) =>
         return { state: result.state, message: result.failure.message, delivered, deadLettered }
       }
       yield* store.confirm(name, {
+        from: { cursor: batch.from, checkpointSize: batch.fromCheckpointSize },
         cursor: batch.lastSeq,
         checkpointSize: batch.checkpointSize,
         delivered: batch.records.length - result.refused.length,

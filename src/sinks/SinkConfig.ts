@@ -1,4 +1,5 @@
 import { configFiles, ConfigProblem, readToml } from "../pipeline/ConfigFile.js"
+import { CLOUD_API_KEY_ENV, ORG_SLUG } from "./Cloud.js"
 import { displayPath } from "../pipeline/SsgHome.js"
 
 /** Every destination type a `[[sinks]]` table may name. */
@@ -84,11 +85,12 @@ export interface WebhookSinkConfig extends CommonSinkConfig {
   readonly caFile: string | null
 }
 
-/** The SigmaShake cloud audit sync endpoint. */
+/** The SigmaShake cloud audit sync endpoint: its URL, the API key's variable (default `SSG_API_KEY`), the org slug. */
 export interface CloudSinkConfig extends CommonSinkConfig {
   readonly type: "cloud"
   readonly url: string
   readonly tokenEnv: string
+  readonly org: string | null
   readonly caFile: string | null
 }
 
@@ -238,20 +240,31 @@ export const parseSink = (file: string, index: number, table: unknown): SinkConf
         type: "cloud",
         url: read("url", CLOUD.url),
         tokenEnv: read("token_env", CLOUD.token_env),
+        org: read("org", CLOUD.org),
         caFile: read("ca_file", CLOUD.ca_file)
       }
   }
 }
 
-/** Where a sink delivers, for display: its URL or brokers and topic (never a credential). */
+/**
+ * Where a sink delivers, for display: brokers and topic, or its URL without the query string (and, for a webhook, whose
+ * path often is the secret, without the path), so no credential a URL may carry is shown.
+ */
 export const destinationOf = (sink: SinkConfig): string => {
+  const shown = (value: string, keepPath: boolean): string => {
+    const u = new URL(value)
+    const path = u.pathname === "/" ? "" : keepPath ? u.pathname : "/…"
+    return `${u.origin}${path}${u.search !== "" ? "?…" : ""}`
+  }
   switch (sink.type) {
     case "kafka":
       return `${sink.brokers.join(",")} topic ${sink.topic}`
     case "kafka_rest":
-      return `${sink.url} cluster ${sink.clusterId} topic ${sink.topic}`
+      return `${shown(sink.url, true)} cluster ${sink.clusterId} topic ${sink.topic}`
+    case "webhook":
+      return shown(sink.url, false)
     default:
-      return sink.url
+      return shown(sink.url, true)
   }
 }
 
@@ -385,7 +398,15 @@ const KAFKA_REST = {
 
 const WEBHOOK = { url: required<string>(url), secret_env: required<string>(envName), ca_file: nullable(text) }
 
-const CLOUD = { url: required<string>(url), token_env: required<string>(envName), ca_file: nullable(text) }
+const orgSlug = (value: unknown): string | null =>
+  typeof value === "string" && ORG_SLUG.test(value) ? null : "must be an org slug (lower-case letters, digits and dashes)"
+
+const CLOUD = {
+  url: required<string>(url),
+  token_env: optional(CLOUD_API_KEY_ENV, envName),
+  org: nullable(orgSlug),
+  ca_file: nullable(text)
+}
 
 const SPECS: Record<SinkType, Record<string, Field<unknown>>> = {
   splunk_hec: HEC,

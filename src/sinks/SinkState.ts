@@ -51,8 +51,9 @@ export class SinkState extends Context.Tag("ssg/SinkState")<
     /** The state of `name` (a fresh sink starts at cursor 0). */
     readonly get: (name: string) => Effect.Effect<SinkStatus, SinkStateError>
     /**
-     * Records a confirmed delivery in one transaction: the cursor and checkpoint size move forward (never back), the
-     * dead letters are stored, the last error is cleared. `delivered` counts the confirmed records.
+     * Records a confirmed delivery in one transaction: the cursor and checkpoint size move forward (never back), and
+     * with `from` (where the batch was read) only while the cursor is still there, so a replay made meanwhile stands;
+     * the dead letters are stored, the last error is cleared. `delivered` counts the confirmed records.
      */
     readonly confirm: (
       name: string,
@@ -61,6 +62,7 @@ export class SinkState extends Context.Tag("ssg/SinkState")<
         readonly checkpointSize: number
         readonly delivered: number
         readonly deadLetters: ReadonlyArray<Rejected>
+        readonly from?: { readonly cursor: number; readonly checkpointSize: number }
       }
     ) => Effect.Effect<void, SinkStateError>
     /** Stores dead letters at once (before the rest of their batch is re-sent); a record already there is kept. */
@@ -166,10 +168,20 @@ export const layer = Layer.scoped(
             ensure(db, name)
             const now = new Date().toISOString()
             insertLetters(db, name, update.deadLetters, now)
+            const moves = "(@fromCursor IS NULL OR (cursor = @fromCursor AND checkpoint_size = @fromSize))"
             db.prepare(
-              `UPDATE sink_state SET cursor = MAX(cursor, ?), checkpoint_size = MAX(checkpoint_size, ?),
-               delivered = delivered + ?, last_success_at = ?, last_error = NULL, last_error_at = NULL WHERE name = ?`
-            ).run(update.cursor, update.checkpointSize, update.delivered, now, name)
+              `UPDATE sink_state SET cursor = CASE WHEN ${moves} THEN MAX(cursor, @cursor) ELSE cursor END,
+               checkpoint_size = CASE WHEN ${moves} THEN MAX(checkpoint_size, @size) ELSE checkpoint_size END,
+               delivered = delivered + @delivered, last_success_at = @now, last_error = NULL, last_error_at = NULL WHERE name = @name`
+            ).run({
+              fromCursor: update.from?.cursor ?? null,
+              fromSize: update.from?.checkpointSize ?? null,
+              cursor: update.cursor,
+              size: update.checkpointSize,
+              delivered: update.delivered,
+              now,
+              name
+            })
           })()
         ),
       deadLetter: (name, letters) =>

@@ -43,7 +43,7 @@ const appendWithContent = (home: string) =>
           rule_id: "no-curl-secrets",
           also_matched: [],
           latency_ms: 0.3,
-          input_summary: SECRET_INPUT.slice(0, 200),
+          input_summary: SECRET_INPUT,
           input_sha256: "cd".repeat(32),
           reason: `blocked: ${SECRET_INPUT}`,
           input: { command: SECRET_INPUT }
@@ -73,7 +73,8 @@ describe("ssg audit-sync", () => {
     expect(Object.keys(evaluation).sort()).toEqual(
       ["also_matched", "capability", "client", "decision", "input_sha256", "input_summary", "latency_ms", "rule_id", "tool"].sort()
     )
-    expect(String(evaluation["input_summary"]).length).toBeLessThanOrEqual(200)
+    expect(String(evaluation["input_summary"]).length).toBe(200)
+    expect(String(evaluation["input_summary"])).toBe(`${SECRET_INPUT.slice(0, 199)}…`)
     expect(r.stdout).not.toContain("x".repeat(300))
     expect(body.entries[1]!.data).toEqual({ tool: "Bash", call_id: null, success: false, duration_ms: 5 })
   })
@@ -114,9 +115,9 @@ describe("ssg audit-sync", () => {
     expect(server.syncs.length).toBe(1)
   })
 
-  it("the cloud sink forwards through ssg sinks run in bodies of the same shape", async () => {
+  it("the cloud sink forwards through ssg sinks run in bodies of the same shape, for its org, with SSG_API_KEY by default", async () => {
     const server = await cloud()
-    sb.write(".sigmashake/config.toml", `[[sinks]]\nname = "cloud"\ntype = "cloud"\nurl = "${server.url}"\ntoken_env = "SSG_API_KEY"\n`)
+    sb.write(".sigmashake/config.toml", `[[sinks]]\nname = "cloud"\ntype = "cloud"\nurl = "${server.url}"\norg = "acme-corp"\n`)
     await appendWithContent(sb.home)
     await appendTestEvents(sb.home, 30)
     const r = await ssg({ SSG_API_KEY: KEY }, "sinks", "run", "--once")
@@ -128,5 +129,10 @@ describe("ssg audit-sync", () => {
     expect(sent).not.toContain("blocked: curl")
     expect(sent).not.toContain("failed: curl")
     expect(server.syncs.flatMap((s) => s.body.checkpoints).length).toBeGreaterThan(0)
+    expect(new Set(server.syncs.map((s) => s.body.org))).toEqual(new Set(["acme-corp"]))
+    const summaries = entries.map((e) => (e["data"] as Record<string, unknown> | undefined)?.["input_summary"]).filter((v) => typeof v === "string")
+    expect(summaries).toContain(`${SECRET_INPUT.slice(0, 199)}…`)
+    const dry = await ssg({}, "audit-sync", "--dry-run")
+    expect((JSON.parse(dry.stdout) as { org: string }).org).toBe("acme-corp")
   })
 })

@@ -205,7 +205,7 @@ describe("ssg sinks run --once to Splunk HEC", () => {
     expect(await statusOf()).toMatchObject({ dead_letters: 0 })
   })
 
-  it("replay --from moves the cursor back and sends those entries again", async () => {
+  it("replay --from moves the cursor back and sends those entries again; it never moves the cursor forward past unsent entries", async () => {
     const server = await hec()
     configure(server.url)
     await appendTestEvents(sb.home, 30)
@@ -215,6 +215,11 @@ describe("ssg sinks run --once to Splunk HEC", () => {
     expect(replay.stdout).toContain("cursor moved from #30 to #20")
     expect((await runOnce()).code).toBe(0)
     expect(entrySeqs(recordsOf(server.events.slice(before).map((e) => e.envelope)))).toEqual(range(21, 30))
+    const ahead = await ssg(ENV, "sinks", "replay", "splunk", "--from", "32")
+    expect(ahead.code).toBe(2)
+    expect(ahead.stderr).toContain("--from 32 would skip entries splunk has not sent yet (its cursor is at #30)")
+    expect(await statusOf()).toMatchObject({ cursor: 30 })
+    expect((await ssg(ENV, "sinks", "replay", "splunk", "--from", "31")).code).toBe(0)
   })
 
   it("sinks test reports health and token checks", async () => {

@@ -41,10 +41,13 @@ describe("[[sinks]] configuration", () => {
         `[[sinks]]\nname = "cribl"\ntype = "cribl_http"\nurl = "http://127.0.0.1:10080"\ngzip = false\n` +
         `[[sinks]]\nname = "rest"\ntype = "kafka_rest"\nurl = "https://pkc.example:443"\ncluster_id = "lkc-1"\ntopic = "t"\napi_key_env = "K"\napi_secret_env = "S"\n` +
         `[[sinks]]\nname = "hook"\ntype = "webhook"\nurl = "https://example.com/hook"\nsecret_env = "WH"\nevents = ["v1.EvalDecided"]\n` +
-        `[[sinks]]\nname = "cloud"\ntype = "cloud"\nurl = "https://cloud.example"\ntoken_env = "CLOUD_TOKEN"\n`
+        `[[sinks]]\nname = "cloud"\ntype = "cloud"\nurl = "https://cloud.example"\ntoken_env = "CLOUD_TOKEN"\n` +
+        `[[sinks]]\nname = "cloud2"\ntype = "cloud"\nurl = "https://cloud.example"\norg = "acme-corp"\n`
     )
     const sinks = readSinkConfigs(home, cwd)
-    expect(sinks.map((s) => s.type)).toEqual(["splunk_hec", "kafka", "cribl_http", "kafka_rest", "webhook", "cloud"])
+    expect(sinks.map((s) => s.type)).toEqual(["splunk_hec", "kafka", "cribl_http", "kafka_rest", "webhook", "cloud", "cloud"])
+    expect(sinks[5]).toMatchObject({ tokenEnv: "CLOUD_TOKEN", org: null })
+    expect(sinks[6]).toMatchObject({ tokenEnv: "SSG_API_KEY", org: "acme-corp" })
     expect(sinks[0]).toMatchObject({ index: "ssg", gzip: true, ack: false, batchEvents: 500, batchBytes: 1_000_000, events: null, sourcetype: "ssg:audit" })
     expect(sinks[1]).toMatchObject({ acks: -1, compression: "none", idempotent: false })
     expect(sinks[4]).toMatchObject({ events: ["v1.EvalDecided"] })
@@ -76,6 +79,7 @@ describe("[[sinks]] configuration", () => {
     [KAFKA + "idempotent = true\nacks = 1\n", "sinks[0].acks: idempotent = true requires acks = -1"],
     [KAFKA.replace('["127.0.0.1:9092"]', '["localhost"]'), 'sinks[0].brokers: "localhost" is not "host:port"'],
     [`[[sinks]]\nname = "c"\ntype = "cribl_http"\nurl = "http://h:1"\nack = true\n`, "sinks[0].ack: Cribl inputs give no indexer acknowledgement"],
+    [`[[sinks]]\nname = "c"\ntype = "cloud"\nurl = "https://cloud.example"\norg = "Acme Corp"\n`, "sinks[0].org: must be an org slug"],
     [`[sinks]\nname = "x"\n`, "sinks: must be an array of tables ([[sinks]])"]
   ])("rejects %#: names file, key and reason", (toml, reason) => {
     expect(problem(toml)).toContain(`.sigmashake/config.toml: ${reason}`)
@@ -101,6 +105,29 @@ describe("ssg sinks with a bad config", () => {
         "ssg: .sigmashake/config.toml: sinks[0].token: secrets are not read from config files; put it in an environment variable and name it in token_env\n"
       )
     }
+  })
+
+  it("list names each sink, its destination (no query string, no webhook path) and credentials by variable only", () => {
+    sb.write(
+      ".sigmashake/config.toml",
+      SPLUNK.replace("http://127.0.0.1:8088", "http://127.0.0.1:8088/services/collector?channel=s3cr3t-q") +
+        '\n[[sinks]]\nname = "slack"\ntype = "webhook"\nurl = "https://hooks.example.com/services/T0/B0/s3cr3t-path"\nsecret_env = "HOOK_SECRET"\nevents = ["v1.EvalDecided"]\n' +
+        '\n[[sinks]]\nname = "kafka"\ntype = "kafka"\nbrokers = ["127.0.0.1:9092"]\ntopic = "ssg-audit"\n'
+    )
+    const text = sb.ssg("sinks", "list")
+    expect(text.code).toBe(0)
+    expect(text.stdout).not.toContain("s3cr3t")
+    expect(text.stdout).toContain("splunk  splunk_hec  http://127.0.0.1:8088/services/collector?…  events: all  credentials: $SPLUNK_HEC_TOKEN (not set)")
+    expect(text.stdout).toContain("slack  webhook  https://hooks.example.com/…  events: v1.EvalDecided  credentials: $HOOK_SECRET (not set)")
+    expect(text.stdout).toContain("kafka  kafka  127.0.0.1:9092 topic ssg-audit  events: all")
+    const json = sb.ssg("sinks", "list", "--json")
+    expect(json.code).toBe(0)
+    expect(json.stdout).not.toContain("s3cr3t")
+    expect((JSON.parse(json.stdout) as Array<Record<string, unknown>>).map((r) => [r["name"], r["type"], r["destination"], r["credentials"]])).toEqual([
+      ["splunk", "splunk_hec", "http://127.0.0.1:8088/services/collector?…", [{ env: "SPLUNK_HEC_TOKEN", set: false }]],
+      ["slack", "webhook", "https://hooks.example.com/…", [{ env: "HOOK_SECRET", set: false }]],
+      ["kafka", "kafka", "127.0.0.1:9092 topic ssg-audit", []]
+    ])
   })
 
   it("run pauses a sink whose credential variable is unset and says which variable, never a value", () => {

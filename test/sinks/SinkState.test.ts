@@ -30,7 +30,7 @@ const record = (seq: number): EntryRecord => ({
 })
 
 describe("SinkState (sinks.db)", () => {
-  it.scoped("starts at cursor 0; confirm moves cursor and checkpoint forward only, stores dead letters once", () =>
+  it.scoped("starts at cursor 0; confirm moves cursor and checkpoint forward only (and, given where its batch was read, only from there: a replay stands), stores dead letters once", () =>
     withState((home) =>
       Effect.gen(function* () {
         const state = yield* SinkState.SinkState
@@ -52,6 +52,11 @@ describe("SinkState (sinks.db)", () => {
         assert.strictEqual((yield* state.get("s")).cursor, 10)
         yield* state.rewind("s", 4)
         assert.strictEqual((yield* state.get("s")).cursor, 3)
+        yield* state.confirm("s", { from: { cursor: 10, checkpointSize: 8 }, cursor: 12, checkpointSize: 12, delivered: 2, deadLetters: [] })
+        assert.deepStrictEqual([(yield* state.get("s")).cursor, (yield* state.get("s")).checkpointSize, (yield* state.get("s")).delivered], [3, 3, 12])
+        yield* state.confirm("s", { from: { cursor: 3, checkpointSize: 3 }, cursor: 6, checkpointSize: 5, delivered: 3, deadLetters: [] })
+        assert.deepStrictEqual([(yield* state.get("s")).cursor, (yield* state.get("s")).checkpointSize], [6, 5])
+        yield* state.rewind("s", 4)
         const letters = yield* state.deadLetters("s")
         assert.deepStrictEqual(letters.map((l) => [l.seq, l.recordId, l.reason]), [[3, "ssg.local/abc:3", "bad"]])
         assert.strictEqual(yield* state.removeDeadLetters("s", letters.map((l) => l.id)), 1)
