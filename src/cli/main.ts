@@ -96,6 +96,15 @@ const oneLine = (text: string): string =>
 
 const stderrLine = (line: string) => Effect.sync(() => process.stderr.write(`ssg: ${line}\n`))
 
+/**
+ * `argv` with a lone `-` (standard input, as in `verify-stream - --json`) moved after the options: the option parser
+ * stops at an argument starting with `-`, so options following it were refused.
+ */
+const stdinLast = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const dash = argv.indexOf("-", 2)
+  return dash < 0 || argv.indexOf("-", dash + 1) >= 0 ? argv : [...argv.slice(0, dash), ...argv.slice(dash + 1), "-"]
+}
+
 const program = Effect.gen(function* () {
   if (process.argv.length === 3 && (process.argv[2] === "--version" || process.argv[2] === "-v")) {
     return yield* Console.log(VERSION)
@@ -106,7 +115,7 @@ const program = Effect.gen(function* () {
     ...console,
     error: (...args: ReadonlyArray<unknown>) => Effect.sync(() => captured.push(args.map(String).join(" ")))
   }
-  const exit = yield* cli(process.argv).pipe(Effect.withConsole(capturing), Effect.exit)
+  const exit = yield* cli(stdinLast(process.argv)).pipe(Effect.withConsole(capturing), Effect.exit)
   if (exit._tag === "Success") return
   const cause = exit.cause
   const failure = Cause.failureOption(cause)

@@ -100,8 +100,27 @@ describe("ssg sinks run --once to Splunk HEC", () => {
     const tail = await verifyStream(unsigned)
     expect(tail.report).toMatchObject({ valid: false, class: "unsigned-entries", first_broken: 26 })
 
+    const forged = lines
+      .split("\n")
+      .map((l) => {
+        if (!l.includes('"ssg_kind":"ssg.checkpoint","ssg_seq":"60"')) return l
+        const envelope = JSON.parse(l) as { event: { note: string } }
+        const signature = envelope.event.note.trimEnd().split("\n").at(-1)!.split(" ").at(-1)!
+        const flipped = `${signature.slice(0, 12)}${signature[12] === "A" ? "B" : "A"}${signature.slice(13)}`
+        envelope.event.note = envelope.event.note.replace(signature, flipped)
+        return JSON.stringify(envelope)
+      })
+      .join("\n")
+    const badlySigned = await verifyStream(forged)
+    expect(badlySigned.code).toBe(1)
+    expect(badlySigned.report).toMatchObject({ valid: false, class: "bad-checkpoint-signature" })
+
     const text = await ssg({}, "audit", "verify-stream", sb.write("e2.jsonl", lines))
     expect(text.stdout).toContain("Chain integrity: VALID ✓")
+    const piped = sb.ssgWithInput(lines, "audit", "verify-stream", "-", "--json")
+    expect(piped.stderr).toBe("")
+    expect(piped.code).toBe(0)
+    expect(JSON.parse(piped.stdout)).toMatchObject({ valid: true, length: 60 })
   })
 
   it("sends filtered-out event types as hash-only stubs, so the stream still verifies", async () => {
@@ -115,7 +134,7 @@ describe("ssg sinks run --once to Splunk HEC", () => {
     expect((await verifyStream(asJsonLines(server.events.map((e) => e.envelope)))).report).toMatchObject({ valid: true, length: 30 })
   })
 
-  it("retries 503 busy (Retry-After), 500, 429, resets and a stalled answer until every entry is delivered", async () => {
+  it("retries 503 busy (waiting out its Retry-After), 500, 429, resets and a stalled answer until every entry is delivered", async () => {
     const server = await hec()
     configure(server.url, "timeout_ms = 500\n")
     await appendTestEvents(sb.home, 45)
@@ -133,6 +152,8 @@ describe("ssg sinks run --once to Splunk HEC", () => {
     expect(r.stderr).toContain("within 500 ms")
     const faults = server.requests.map((q) => String(q.status)).filter((s) => s !== "200" && s !== "400")
     expect(faults.sort()).toEqual(["429", "500", "503", "reset", "reset", "stall"])
+    const busy = server.requests.findIndex((q) => q.status === 503)
+    expect(server.requests[busy + 1]!.at - server.requests[busy]!.at).toBeGreaterThanOrEqual(950)
     const records = delivered(server)
     expect(entrySeqs(records)).toEqual(range(1, 45))
     const duplicates = records.filter((x) => x.kind === "ssg.entry").length - 45
@@ -220,6 +241,24 @@ describe("ssg sinks run --once to Splunk HEC", () => {
     expect(ahead.stderr).toContain("--from 32 would skip entries splunk has not sent yet (its cursor is at #30)")
     expect(await statusOf()).toMatchObject({ cursor: 30 })
     expect((await ssg(ENV, "sinks", "replay", "splunk", "--from", "31")).code).toBe(0)
+  })
+
+  it("run --name forwards to the named sink only; an unknown name is a usage error", async () => {
+    const first = await hec()
+    const second = await hec()
+    configure(first.url, `\n[[sinks]]\nname = "other"\ntype = "splunk_hec"\nurl = "${second.url}"\ntoken_env = "SPLUNK_HEC_TOKEN"\nindex = "ssg"\n`)
+    await appendTestEvents(sb.home, 12)
+    const r = await ssg(ENV, "sinks", "run", "--once", "--name", "other")
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("other: caught up at #12")
+    expect(r.stdout).not.toContain("splunk:")
+    expect(entrySeqs(delivered(second))).toEqual(range(1, 12))
+    expect(first.events).toHaveLength(0)
+    const status = JSON.parse((await ssg(ENV, "sinks", "status", "--json")).stdout) as Array<{ name: string; cursor: number }>
+    expect(status.map((x) => [x.name, x.cursor])).toEqual([["splunk", 0], ["other", 12]])
+    const unknown = await ssg(ENV, "sinks", "run", "--once", "--name", "nope")
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('no sink named "nope"')
   })
 
   it("sinks test reports health and token checks", async () => {

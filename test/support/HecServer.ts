@@ -53,6 +53,8 @@ export interface SeenRequest {
   readonly path: string
   readonly status: number | "reset" | "stall"
   readonly headers: IncomingMessage["headers"]
+  /** When the request arrived (epoch ms). */
+  readonly at: number
 }
 
 /** A running HEC test server on 127.0.0.1. */
@@ -257,7 +259,7 @@ export const startHecServer = async (options: HecServerOptions): Promise<HecServ
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1")
-    const seen: SeenRequest = { request: requests.length + 1, method: req.method ?? "", path: url.pathname, status: 0, headers: req.headers }
+    const seen: SeenRequest = { request: requests.length + 1, method: req.method ?? "", path: url.pathname, status: 0, headers: req.headers, at: Date.now() }
     const path = url.pathname.replace(/\/1\.0$/, "")
     const run = async () => {
       if (options.cribl === true) {
