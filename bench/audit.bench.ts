@@ -25,7 +25,8 @@ export interface AuditFigure {
   readonly target: string
 }
 
-const event = (i: number): Event =>
+/** The benchmark's `i`-th event: a ~500-byte `v1.EvalDecided` (every seventh a block). */
+export const event = (i: number): Event =>
   EvalDecided.make({
     tool: "Bash",
     capability: "execute",

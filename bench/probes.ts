@@ -10,7 +10,7 @@ import { Effect, Layer } from "effect"
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type Event, EvalDecided, eventParts } from "../src/domain/Event.js"
+import { eventParts } from "../src/domain/Event.js"
 import * as AuditLog from "../src/pipeline/AuditLog.js"
 import { openHotPath } from "../src/pipeline/AuditStore.js"
 import { verifyLog } from "../src/pipeline/AuditVerify.js"
@@ -19,19 +19,7 @@ import { appendEvents, eventSource } from "../src/pipeline/LogWriter.js"
 import { pathsFrom, SsgPaths } from "../src/pipeline/Paths.js"
 import { createKeyFiles } from "../src/pipeline/SigningKey.js"
 import * as Projections from "../src/projections/Projections.js"
-
-const evalEvent = (i: number): Event =>
-  EvalDecided.make({
-    tool: "Bash",
-    capability: "execute",
-    client: "bench",
-    decision: i % 7 === 0 ? "block" : "allow",
-    rule_id: i % 7 === 0 ? "block-rm-rf-critical-paths" : null,
-    also_matched: [],
-    latency_ms: 0.012,
-    input_summary: `npm run test -- --shard ${i % 16}/16 src/feature-${i % 97}.test.ts`,
-    input_sha256: "9f2c1e7a4b3d5c6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60"
-  })
+import { event as evalEvent } from "./audit.bench.js"
 
 const event = (i: number) => eventParts(evalEvent(i))
 
