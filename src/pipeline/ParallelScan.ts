@@ -116,7 +116,7 @@ export function envelopeColumnsMatch(
  * type ‖ recorded_at ‖ session JSON ‖ 0x00 ‖ bytes` (the payload last, so SQLite copies it once per row, and after the
  * leaf prefix byte, so it is hashed in place); any record that does not parse as the next seq with 32-byte blob hashes
  * and matching columns fails the range. Self-contained (its source text also runs on worker threads): it uses only its
- * arguments and `Buffer`.
+ * arguments, `Buffer` and `envelopeColumnsMatch`.
  */
 export function scanRange(db: ScanDatabase, hash: Sha256, task: RangeTask): RangeResult {
   const { first, last, wanted } = task
