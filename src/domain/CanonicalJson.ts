@@ -12,6 +12,17 @@ export class CanonicalJsonError extends Error {
 /** RFC 8785 (JCS) text of `value`: sorted keys (UTF-16 code units), no whitespace, ECMAScript number/string forms. */
 export const canonicalJson = (value: unknown): string => write(value, ROOT, [])
 
+/** Why `value` has no canonical form (the problem and its JSON path, rooted at `root`), or null when it has one. */
+export const canonicalProblem = (value: unknown, root = "$"): string | null => {
+  try {
+    write(value, { parent: null, key: root }, [])
+    return null
+  } catch (e) {
+    if (e instanceof CanonicalJsonError) return e.message
+    throw e
+  }
+}
+
 /** UTF-8 bytes of `canonicalJson(value)`. */
 export const canonicalBytes = (value: unknown): Uint8Array => encoder.encode(canonicalJson(value))
 

@@ -1,4 +1,5 @@
 import { posix } from "node:path"
+import { canonicalProblem } from "./CanonicalJson.js"
 import type { Field } from "./rules/Rule.js"
 
 /** A tool call an agent wants to make: the tool's name and its input object. */
@@ -12,7 +13,7 @@ export const CAPABILITIES = ["execute", "read", "write", "search", "agent", "net
 /** A tool capability. */
 export type Capability = (typeof CAPABILITIES)[number]
 
-/** Reads `{"tool": "...", "input": {...}}` (also `tool_name`/`tool_input`) from decoded JSON; an error names the field. */
+/** Reads `{"tool": "...", "input": {...}}` (also `tool_name`/`tool_input`) from decoded JSON; an input without a canonical form (a lone surrogate, a number beyond double range) is refused; an error names the field. */
 export const toolCallFromJson = (
   value: unknown
 ): { readonly ok: true; readonly call: ToolCall } | { readonly ok: false; readonly error: string } => {
@@ -26,6 +27,8 @@ export const toolCallFromJson = (
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     return { ok: false, error: "field \"input\" must be a JSON object" }
   }
+  const problem = canonicalProblem(input, "input")
+  if (problem !== null) return { ok: false, error: `field "input" cannot be recorded: ${problem}` }
   return { ok: true, call: { tool, input: input as Record<string, unknown> } }
 }
 

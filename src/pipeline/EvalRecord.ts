@@ -1,13 +1,12 @@
 import { createHash } from "node:crypto"
 import { canonicalBytes } from "../domain/CanonicalJson.js"
+import { clip } from "../domain/Clip.js"
 import type { EvalDecided } from "../domain/Event.js"
 import { redactSecrets, redactValue } from "../domain/Redact.js"
 import { type Evaluation, interpolate } from "../domain/rules/Evaluate.js"
 import { wireDecision } from "../domain/rules/Rule.js"
 import type { TokenCounts } from "../domain/Tokens.js"
 import type { ToolCall } from "../domain/ToolCall.js"
-
-const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
 
 /** A one-line summary of a tool call's input (command, path, URL, pattern, query or JSON), secrets redacted, at most 200 characters. */
 export const inputSummary = (call: ToolCall): string => {

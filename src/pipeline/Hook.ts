@@ -1,6 +1,7 @@
 import { join } from "node:path"
 import type { ClientAdapter, HookRequest, HookResponse, HookResult, ParseResult } from "../adapters/Adapter.js"
 import { compileRuleSet } from "../domain/rules/Evaluate.js"
+import { canonicalProblem } from "../domain/CanonicalJson.js"
 import type { Capability, ToolCall } from "../domain/ToolCall.js"
 import { redactSecrets } from "../domain/Redact.js"
 import { recordedModel, reportedUsage } from "../domain/Tokens.js"
@@ -175,6 +176,8 @@ export const hookDecide = (
   if (!parsed.ok) return blockVerdict(FAIL_CLOSED_RULE, `ssg: bad hook payload: ${parsed.error}`)
   const request = parsed.request
   if (request.event !== "pre") return blockVerdict(FAIL_CLOSED_RULE, "ssg: `ssg hook eval` got a post-tool payload")
+  const problem = canonicalProblem(request.input, "input")
+  if (problem !== null) return blockVerdict(FAIL_CLOSED_RULE, `ssg: bad hook payload: the tool input cannot be recorded: ${problem}`)
   const call: ToolCall = { tool: request.tool, input: request.input }
   const located = locate(env, request.cwd ?? processCwd)
   const where = options.rulesDirs === undefined ? located : { ...located, dirs: options.rulesDirs }

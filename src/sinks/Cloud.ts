@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import { clip } from "../domain/Clip.js"
 import { type HttpAnswer, makeAgent, send as httpSend } from "./Http.js"
 import type { ForwardRecord } from "./Record.js"
 import { CONFIRMED, redactSecrets, retryAfterMs, type SendResult, type Sink, SinkFailure, secretFrom } from "./Sink.js"
@@ -21,11 +22,10 @@ export const ORG_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/
 
 const SUMMARY_MAX = 200
 
-const clip = (value: unknown): unknown =>
-  typeof value === "string" && value.length > SUMMARY_MAX ? `${value.slice(0, SUMMARY_MAX - 1)}…` : value
+const clipSummary = (value: unknown): unknown => (typeof value === "string" ? clip(value, SUMMARY_MAX) : value)
 
 const pick = (data: Record<string, unknown>, keys: ReadonlyArray<string>): Record<string, unknown> =>
-  Object.fromEntries(keys.filter((k) => k in data).map((k) => [k, k === "input_summary" ? clip(data[k]) : data[k]]))
+  Object.fromEntries(keys.filter((k) => k in data).map((k) => [k, k === "input_summary" ? clipSummary(data[k]) : data[k]]))
 
 /**
  * The fields of each event type the cloud receives: decisions and outcomes, never tool inputs, messages built from them

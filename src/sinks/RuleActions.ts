@@ -1,5 +1,6 @@
 import { Duration, Effect } from "effect"
 import { spawn } from "node:child_process"
+import { clip } from "../domain/Clip.js"
 import { type Envelope, RuleActionRan } from "../domain/Event.js"
 import { redactSecrets as redactText } from "../domain/Redact.js"
 import type { Rule } from "../domain/rules/Rule.js"
@@ -86,7 +87,7 @@ export interface ActionOutcome {
   readonly error: string | null
 }
 
-const clip = (text: string): string => (text.length > 200 ? `${text.slice(0, 199)}…` : text)
+const clipError = (text: string): string => clip(text, 200)
 
 /** How long one `RUN` command or webhook attempt may take. */
 export const ACTION_TIMEOUT_MS = 30_000
@@ -112,13 +113,13 @@ export const runCommand = (
       if (stderr.length < 1_000) stderr += d
     })
     child.stdin.on("error", () => undefined)
-    child.on("error", (e) => resolve({ ok: false, status: null, attempts: 1, error: clip(redactText(e.message)) }))
+    child.on("error", (e) => resolve({ ok: false, status: null, attempts: 1, error: clipError(redactText(e.message)) }))
     child.on("close", (code, signal) =>
       resolve({
         ok: code === 0,
         status: code,
         attempts: 1,
-        error: code === 0 ? null : clip(redactText(signal !== null ? `killed by ${signal}${stderr !== "" ? `: ${stderr.trim()}` : ""}` : `exit ${code}${stderr !== "" ? `: ${stderr.trim()}` : ""}`))
+        error: code === 0 ? null : clipError(redactText(signal !== null ? `killed by ${signal}${stderr !== "" ? `: ${stderr.trim()}` : ""}` : `exit ${code}${stderr !== "" ? `: ${stderr.trim()}` : ""}`))
       })
     )
     child.stdin.end(input)
@@ -156,10 +157,10 @@ const postDecision = (url: string, secret: string | undefined, id: string, body:
       if (answer._tag === "Right") {
         const status = answer.right.status
         const ok = status >= 200 && status < 300
-        last = { ok, status, attempts: attempt, error: ok ? null : clip(redactText(`HTTP ${status} ${answer.right.body.slice(0, 150)}`.trim())) }
+        last = { ok, status, attempts: attempt, error: ok ? null : clipError(redactText(`HTTP ${status} ${answer.right.body.slice(0, 150)}`.trim())) }
         if (ok || !(status === 408 || status === 429 || status >= 500)) break
       } else {
-        last = { ok: false, status: null, attempts: attempt, error: clip(answer.left.message.replace(/^sink rule webhook: /, "")) }
+        last = { ok: false, status: null, attempts: attempt, error: clipError(answer.left.message.replace(/^sink rule webhook: /, "")) }
       }
       if (attempt < WEBHOOK_ATTEMPTS) yield* Effect.sleep(Duration.millis(250 * 2 ** (attempt - 1)))
     }

@@ -109,6 +109,22 @@ describe("ssg eval", () => {
   })
 })
 
+describe("ssg eval with text beyond the recorded lengths", () => {
+  it("cuts the input summary and the reason on a character boundary, so an emoji at the cut is recorded", () => {
+    write("r/emoji.rules", `rule emoji {\n  DENY execution\n  IF command CONTAINS "echo"\n  MESSAGE "${"m".repeat(498)}🚫 {command}"\n}\n`)
+    const command = `echo ${"a".repeat(193)}😀😀 tail`
+    expect(command.indexOf("😀")).toBe(198)
+    const r = ssgWithInput(call("Bash", { command }), "eval", "--rules", "r")
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ decision: "block", rule_id: "emoji" })
+    const [entry] = JSON.parse(sb.ssg("audit", "log", "--json").stdout) as Array<{ data: { input_summary: string; reason: string } }>
+    expect(entry?.data.input_summary).toBe(`echo ${"a".repeat(193)}…`)
+    expect(entry?.data.reason).toBe(`${"m".repeat(498)}…`)
+    expect(sb.ssg("audit", "verify").code).toBe(0)
+  })
+})
+
 describe("ssg eval errors", () => {
   const failsWith = (input: string, args: Array<string>, pattern: RegExp) => {
     const r = ssgWithInput(input, "eval", ...args)
@@ -124,6 +140,12 @@ describe("ssg eval errors", () => {
     failsWith("", ["--rules", "r"], /^ssg: bad JSON on standard input: input is empty/)
     failsWith("[1]", ["--rules", "r"], /^ssg: bad tool call on standard input: expected a JSON object/)
     failsWith(`{"tool":"Bash","input":"rm"}`, ["--rules", "r"], /field "input" must be a JSON object/)
+  })
+  it("an input with no canonical form (a lone surrogate, a number beyond double range) exits 2 naming the field", () => {
+    write("r/a.rules", RULES)
+    failsWith(`{"tool":"Bash","input":{"command":"ls \\ud800"}}`, ["--rules", "r"], /^ssg: bad tool call on standard input: field "input" cannot be recorded: string with a lone surrogate at input\.command\n/)
+    failsWith(`{"tool":"Bash","input":{"command":"ls","n":[1e400]}}`, ["--rules", "r"], /^ssg: bad tool call on standard input: field "input" cannot be recorded: non-finite number Infinity at input\.n\[0\]\n/)
+    expect(sb.ssg("audit", "log", "--json").stdout.trim()).toBe("[]")
   })
   it("a missing rules directory exits 2", () => {
     failsWith(call("Bash", { command: "ls" }), ["--rules", "nowhere"], /^ssg: rules directory not found: .*nowhere/)

@@ -101,6 +101,20 @@ describe("ssg hook eval (Claude Code payloads through the built CLI)", () => {
     expect(String(denial(db.stdout)["permissionDecisionReason"])).toMatch(/^ssg: cannot write the audit log, so the call is blocked: /)
   })
 
+  it("allows a call whose long command cuts through an emoji, and blocks an input that cannot be recorded", () => {
+    starterRules()
+    const command = `echo ${"a".repeat(193)}😀😀 tail`
+    expect(hook("eval", claude("Bash", { command }))).toEqual({ code: 0, stdout: "", stderr: "" })
+    const [entry] = auditLog().filter((e) => e.type === "v1.EvalDecided")
+    expect(entry?.data["input_summary"]).toBe(`echo ${"a".repeat(193)}…`)
+
+    const lone = claude("Bash", { command: "ls" }).replace('"command":"ls"', '"command":"ls \\ud800"')
+    const r = hook("eval", lone)
+    expect(r.code).toBe(2)
+    expect(denial(r.stdout)["permissionDecision"]).toBe("deny")
+    expect(r.stderr).toBe("ssg: bad hook payload: the tool input cannot be recorded: string with a lone surrogate at input.command\n")
+    expect(sb.ssg("audit", "verify").code).toBe(0)
+  })
   it("blocks the third identical consecutive shell command of a session (loop guard from the log)", () => {
     starterRules()
     const run = (session: string) => hook("eval", claude("Bash", { command: "npm test" }, session))
