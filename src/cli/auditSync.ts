@@ -3,12 +3,12 @@ import { Console, Effect, Option } from "effect"
 import { AuditLog } from "../pipeline/AuditLog.js"
 import { CLOUD_API_KEY_ENV, CLOUD_BATCH_MAX, DEFAULT_CLOUD_URL, cloudFailure, ORG_SLUG, postSync, syncPayload } from "../sinks/Cloud.js"
 import { checkpointRecord, entryRecord } from "../sinks/Record.js"
+import { INTERNAL_CURSORS } from "../sinks/SinkConfig.js"
 import { SinkState } from "../sinks/SinkState.js"
 import { Finding, UsageError } from "./finding.js"
 import { loadSinks } from "./sinks.js"
 
-/** The cursor name `ssg audit-sync` keeps in `sinks.db`. */
-export const AUDIT_SYNC_CURSOR = "audit-sync"
+const AUDIT_SYNC_CURSOR = INTERNAL_CURSORS.auditSync
 
 /**
  * `ssg audit-sync [--dry-run] [--quiet] [--url=URL] [--org=SLUG]`: POSTs the next at most 500 unsynced entries (input

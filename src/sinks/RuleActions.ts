@@ -6,11 +6,11 @@ import { redactSecrets as redactText } from "../domain/Redact.js"
 import type { Rule } from "../domain/rules/Rule.js"
 import { AuditLog } from "../pipeline/AuditLog.js"
 import { makeAgent, send as httpSend } from "./Http.js"
+import { INTERNAL_CURSORS } from "./SinkConfig.js"
 import { SinkState } from "./SinkState.js"
 import { signWebhook, webhookKey } from "./Webhook.js"
 
-/** The cursor name of the rule-action runner in `sinks.db`. */
-export const RULE_ACTIONS_CURSOR = "rule-actions"
+const RULE_ACTIONS_CURSOR = INTERNAL_CURSORS.ruleActions
 
 /** The environment variable holding the `whsec_` secret that signs rule webhooks. */
 export const RULE_WEBHOOK_SECRET_ENV = "SSG_WEBHOOK_SECRET"

@@ -119,6 +119,11 @@ export const readSinkConfigs = (home: string, cwd: string): ReadonlyArray<SinkCo
   return [...byName.values()]
 }
 
+/** Delivery cursors ssg keeps for its own forwarders (rule actions, `ssg audit sync`); no configured sink may take their names. */
+export const INTERNAL_CURSORS = { ruleActions: "rule-actions", auditSync: "audit-sync" } as const
+
+const RESERVED_NAMES: ReadonlySet<string> = new Set(Object.values(INTERNAL_CURSORS))
+
 /** Validates one `[[sinks]]` table (`index` is its position in the file); throws ConfigProblem. */
 export const parseSink = (file: string, index: number, table: unknown): SinkConfig => {
   const at = (key: string) => `${file}: sinks[${index}].${key}`
@@ -131,6 +136,9 @@ export const parseSink = (file: string, index: number, table: unknown): SinkConf
     throw new ConfigProblem(
       `${at("name")}: ${name === undefined ? "is required" : "must be 1-64 letters, digits, '_', '.' or '-'"}`
     )
+  }
+  if (RESERVED_NAMES.has(name)) {
+    throw new ConfigProblem(`${at("name")}: "${name}" is reserved for ssg's own delivery state (reserved: ${[...RESERVED_NAMES].join(", ")})`)
   }
   const type = t["type"]
   if (type === undefined) throw new ConfigProblem(`${at("type")}: is required (one of ${SINK_TYPES.join(", ")})`)

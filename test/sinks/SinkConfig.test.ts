@@ -67,6 +67,8 @@ describe("[[sinks]] configuration", () => {
     [SPLUNK + SPLUNK, 'sinks[1].name: "splunk" is used by an earlier sink in this file'],
     [`[[sinks]]\nname = "x"\ntype = "splunk"\n`, "sinks[0].type: unknown sink type (one of splunk_hec, cribl_http, kafka, kafka_rest, webhook, cloud)"],
     [`[[sinks]]\ntype = "kafka"\n`, "sinks[0].name: is required"],
+    [SPLUNK.replace('"splunk"', '"rule-actions"'), 'sinks[0].name: "rule-actions" is reserved for ssg\'s own delivery state (reserved: rule-actions, audit-sync)'],
+    [KAFKA.replace('"kafka"\ntype', '"audit-sync"\ntype'), 'sinks[0].name: "audit-sync" is reserved for ssg\'s own delivery state'],
     [SPLUNK.replace('url = "http://127.0.0.1:8088"\n', ""), "sinks[0].url: is required for type splunk_hec"],
     [SPLUNK.replace("http://127.0.0.1:8088", "ftp://x"), "sinks[0].url: must be an http:// or https:// URL"],
     [SPLUNK.replace('"SPLUNK_HEC_TOKEN"', '"MY-TOKEN"'), "sinks[0].token_env: must be the name of an environment variable"],
