@@ -46,7 +46,7 @@ export const redeliver = (config: SinkConfig, records: ReadonlyArray<ForwardReco
     (sink) =>
       Effect.gen(function* () {
         const refused: Array<Rejected> = []
-        yield* deliverOnce(sink, records, (rs) => Effect.sync(() => void refused.push(...rs)))
+        yield* deliverOnce(sink, records, (rs) => Effect.sync(() => void refused.push(...rs)), false)
         return { confirmed: records.filter((r) => !refused.some((x) => x.record === r)), refused }
       }),
     (sink) => sink.close
@@ -142,16 +142,21 @@ type Delivery =
 
 /**
  * Sends records until each is confirmed or refused (refusals are handed to `onRefused` before the rest is sent again),
- * halving the batch when the destination refuses it as a whole; fails on the first transient or pausing failure.
+ * halving the batch when the destination refuses it as a whole; fails on the first transient or pausing failure. With
+ * `needConfirmed`, refusals are held until the destination confirms some record of the delivery: one that refuses
+ * every record is misconfigured, not fed poison, so the delivery fails as `config` and nothing is dead-lettered.
  */
 const deliverOnce = <E, R>(
   sink: Sink,
   records: ReadonlyArray<ForwardRecord>,
-  onRefused: (refused: ReadonlyArray<Rejected>) => Effect.Effect<void, E, R>
+  onRefused: (refused: ReadonlyArray<Rejected>) => Effect.Effect<void, E, R>,
+  needConfirmed: boolean
 ) =>
   Effect.gen(function* () {
     let pending = records
     let limit = pending.length
+    let confirmed = 0
+    let held: Array<Rejected> = []
     while (pending.length > 0) {
       const chunk = pending.slice(0, limit)
       const sent = yield* Effect.either(sink.send(chunk))
@@ -163,11 +168,22 @@ const deliverOnce = <E, R>(
         return yield* sent.left
       }
       const result = sent.right
-      if (result.refused.length > 0) yield* onRefused(result.refused.map((r) => ({ record: chunk[r.index]!, reason: r.reason })))
+      confirmed += chunk.length - result.refused.length - result.resend.length
+      held.push(...result.refused.map((r) => ({ record: chunk[r.index]!, reason: r.reason })))
+      if (held.length > 0 && (!needConfirmed || confirmed > 0)) {
+        yield* onRefused(held)
+        held = []
+      }
       if (result.refused.length === 0 && result.resend.length === chunk.length) {
         return yield* new SinkFailure({ reason: "unavailable", message: `sink ${sink.config.name}: the destination confirmed nothing` })
       }
       pending = [...result.resend.map((i) => chunk[i]!), ...pending.slice(chunk.length)]
+    }
+    if (held.length > 0) {
+      return yield* new SinkFailure({
+        reason: "config",
+        message: `sink ${sink.config.name}: the destination refused all ${held.length} records it was sent, so none is dead-lettered (first: ${held[0]!.reason})`
+      })
     }
   })
 
@@ -269,7 +285,8 @@ const deliverWithRetry = (sink: Sink, records: ReadonlyArray<ForwardRecord>, opt
     while (true) {
       const attempt = yield* Effect.either(
         deliverOnce(sink, pending, (rs) =>
-          Effect.tap(store.deadLetter(name, rs), () => Effect.sync(() => void refused.push(...rs)))
+          Effect.tap(store.deadLetter(name, rs), () => Effect.sync(() => void refused.push(...rs))),
+          true
         )
       )
       if (Either.isRight(attempt)) {

@@ -74,6 +74,33 @@ describe("ssg sinks run to Kafka REST v3", () => {
     expect(dlq.stdout).toContain("error_code 400")
   }, 60_000)
 
+  it("pauses without dead-lettering when every record is refused, and delivers all once the destination accepts", async () => {
+    let refuseAll = true
+    const server = await rest(() => refuseAll)
+    configure(server.url)
+    await appendTestEvents(sb.home, 30)
+    const run = await ssg(ENV, "sinks", "run", "--once")
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/sink rest: the destination refused all \d+ records it was sent, so none is dead-lettered \(first: Kafka REST refused the record: error_code 400/)
+    expect(run.stderr).toContain("paused (nothing is dropped: the cursor stays at 0)")
+    expect(await status()).toMatchObject({ cursor: 0, paused: true, dead_letters: 0 })
+    refuseAll = false
+    expect((await ssg(ENV, "sinks", "run", "--once")).code).toBe(0)
+    expect(entrySeqs(delivered(server))).toEqual(Array.from({ length: 30 }, (_, i) => i + 1))
+    expect(await status()).toMatchObject({ cursor: 30, paused: false, dead_letters: 0 })
+  }, 60_000)
+
+  it("pauses without dead-lettering when every request is refused with 400", async () => {
+    const server = await rest()
+    configure(server.url)
+    server.respondWith(...Array<number>(60).fill(400))
+    await appendTestEvents(sb.home, 30)
+    const run = await ssg(ENV, "sinks", "run", "--once")
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain("so none is dead-lettered (first: Kafka REST refused the record: HTTP 400")
+    expect(await status()).toMatchObject({ cursor: 0, paused: true, dead_letters: 0 })
+  }, 60_000)
+
   it("retries 429 and 503 until delivered", async () => {
     const server = await rest()
     configure(server.url)

@@ -63,4 +63,19 @@ describe("ssg sinks run to a webhook", () => {
     expect(`${bad.stdout}${bad.stderr}`).not.toContain("AAAAAAAA")
     expect(receiver.rejected).toEqual(["no matching signature"])
   })
+
+  it("pauses without dead-lettering when the endpoint answers 400 to every request", async () => {
+    receiver = await startWebhookReceiver(VECTOR.secret)
+    sb.write(
+      ".sigmashake/config.toml",
+      `[[sinks]]\nname = "hook"\ntype = "webhook"\nurl = "${receiver.url}"\nsecret_env = "SSG_WEBHOOK_SECRET"\nbatch_events = 10\n`
+    )
+    await appendTestEvents(sb.home, 25)
+    receiver.respondWith(...Array<number>(40).fill(400))
+    const r = await ssgEnv(sb.cwd, sb.home, { SSG_WEBHOOK_SECRET: VECTOR.secret }, "sinks", "run", "--once")
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/sink hook: the destination refused all \d+ records it was sent, so none is dead-lettered \(first: the endpoint refused the record: HTTP 400\)/)
+    const status = JSON.parse((await ssgEnv(sb.cwd, sb.home, {}, "sinks", "status", "--json")).stdout) as Array<Record<string, unknown>>
+    expect(status[0]).toMatchObject({ name: "hook", cursor: 0, paused: true, dead_letters: 0 })
+  })
 })
