@@ -3,7 +3,7 @@ import { Console, Effect, Option } from "effect"
 import { AuditLog } from "../pipeline/AuditLog.js"
 import { CLOUD_API_KEY_ENV, CLOUD_BATCH_MAX, DEFAULT_CLOUD_URL, cloudFailure, ORG_SLUG, postSync, syncPayload } from "../sinks/Cloud.js"
 import { checkpointRecord, entryRecord } from "../sinks/Record.js"
-import { INTERNAL_CURSORS } from "../sinks/SinkConfig.js"
+import { INTERNAL_CURSORS, shownUrl } from "../sinks/SinkConfig.js"
 import { SinkState } from "../sinks/SinkState.js"
 import { Finding, UsageError } from "./finding.js"
 import { loadSinks } from "./sinks.js"
@@ -55,7 +55,7 @@ export const auditSyncCommand = Command.make(
       if (dryRun) {
         yield* Console.log(body)
         if (!quiet) {
-          process.stderr.write(`ssg: dry run: would send entries #${first}–#${last} (${entries.length}) to ${endpoint}; nothing was sent\n`)
+          process.stderr.write(`ssg: dry run: would send entries #${first}–#${last} (${entries.length}) to ${shownUrl(endpoint, true)}; nothing was sent\n`)
         }
         return
       }
@@ -70,7 +70,7 @@ export const auditSyncCommand = Command.make(
       yield* state.confirm(AUDIT_SYNC_CURSOR, { cursor: last, checkpointSize: head.size, delivered: entries.length, deadLetters: [] })
       if (!quiet) {
         yield* Console.log(
-          `synced entries #${first}–#${last} (${entries.length}) to ${endpoint}${orgSlug !== null ? ` for org ${orgSlug}` : ""}; ${pending === 0 ? "nothing pending" : `${pending} pending (run again)`}`
+          `synced entries #${first}–#${last} (${entries.length}) to ${shownUrl(endpoint, true)}${orgSlug !== null ? ` for org ${orgSlug}` : ""}; ${pending === 0 ? "nothing pending" : `${pending} pending (run again)`}`
         )
       }
     })

@@ -6,7 +6,7 @@ import { redactSecrets as redactText } from "../domain/Redact.js"
 import type { Rule } from "../domain/rules/Rule.js"
 import { AuditLog } from "../pipeline/AuditLog.js"
 import { makeAgent, send as httpSend } from "./Http.js"
-import { INTERNAL_CURSORS } from "./SinkConfig.js"
+import { INTERNAL_CURSORS, shownUrl } from "./SinkConfig.js"
 import { SinkState } from "./SinkState.js"
 import { signWebhook, webhookKey } from "./Webhook.js"
 
@@ -176,12 +176,7 @@ const targetOf = (action: RuleAction): string => {
       return action.target.slice(0, 80)
     }
   }
-  try {
-    const url = new URL(action.target)
-    return `${url.origin}${url.pathname}`
-  } catch {
-    return action.target.slice(0, 80)
-  }
+  return shownUrl(action.target, false)
 }
 
 /**

@@ -255,24 +255,34 @@ export const parseSink = (file: string, index: number, table: unknown): SinkConf
 }
 
 /**
+ * A URL for display: its origin (never credentials), its path or `/…` when `keepPath` is false (a webhook's path is often
+ * its secret), and `?…` for a query string; a value that is not a URL shows as `(not a URL)`.
+ */
+export const shownUrl = (value: string, keepPath: boolean): string => {
+  let u: URL
+  try {
+    u = new URL(value)
+  } catch {
+    return "(not a URL)"
+  }
+  const path = u.pathname === "/" ? "" : keepPath ? u.pathname : "/…"
+  return `${u.origin}${path}${u.search !== "" ? "?…" : ""}`
+}
+
+/**
  * Where a sink delivers, for display: brokers and topic, or its URL without the query string (and, for a webhook, whose
  * path often is the secret, without the path), so no credential a URL may carry is shown.
  */
 export const destinationOf = (sink: SinkConfig): string => {
-  const shown = (value: string, keepPath: boolean): string => {
-    const u = new URL(value)
-    const path = u.pathname === "/" ? "" : keepPath ? u.pathname : "/…"
-    return `${u.origin}${path}${u.search !== "" ? "?…" : ""}`
-  }
   switch (sink.type) {
     case "kafka":
       return `${sink.brokers.join(",")} topic ${sink.topic}`
     case "kafka_rest":
-      return `${shown(sink.url, true)} cluster ${sink.clusterId} topic ${sink.topic}`
+      return `${shownUrl(sink.url, true)} cluster ${sink.clusterId} topic ${sink.topic}`
     case "webhook":
-      return shown(sink.url, false)
+      return shownUrl(sink.url, false)
     default:
-      return shown(sink.url, true)
+      return shownUrl(sink.url, true)
   }
 }
 

@@ -113,7 +113,7 @@ describe("WEBHOOK and RUN rule actions, run by ssg sinks run", () => {
     const receiver = await startWebhookReceiver(SECRET)
     receivers.push(receiver)
     const script = sb.write("fail.js", "process.stderr.write('boom token=abc'); process.exit(3)\n")
-    sb.write(".sigmashake/rules/actions.rules", rules(receiver.url, script, "x"))
+    sb.write(".sigmashake/rules/actions.rules", rules(`${receiver.url}?key=sekrit-query-value`, script, "x"))
     evaluate("curl a")
     const noSecret = await ssgEnv(sb.cwd, sb.home, { SSG_WEBHOOK_SECRET: "" }, "sinks", "run", "--once")
     expect(noSecret.code).toBe(0)
@@ -121,7 +121,8 @@ describe("WEBHOOK and RUN rule actions, run by ssg sinks run", () => {
     expect(noSecret.stderr).toContain("SSG_WEBHOOK_SECRET is not set")
     evaluate("curl b")
     receiver.respondWith(503, 503, 503)
-    await ssgEnv(sb.cwd, sb.home, { SSG_WEBHOOK_SECRET: SECRET }, "sinks", "run", "--once")
+    const failing = await ssgEnv(sb.cwd, sb.home, { SSG_WEBHOOK_SECRET: SECRET }, "sinks", "run", "--once")
+    expect(failing.stderr).toContain(`webhook ${new URL(receiver.url).origin}/…?… failed for #4`)
     const outcomes = auditEntries().map((e) => e.data)
     expect(outcomes.map((o) => [o["trigger_seq"], o["action"], o["ok"], o["status"], o["attempts"]])).toEqual([
       [1, "webhook", false, null, 0],
@@ -130,6 +131,10 @@ describe("WEBHOOK and RUN rule actions, run by ssg sinks run", () => {
       [4, "run", false, 3, 1]
     ])
     expect(String(outcomes[1]!["error"])).toMatch(/^exit 3: boom/)
+    expect(outcomes[2]!["target"]).toBe(`${new URL(receiver.url).origin}/…?…`)
+    const everything = `${JSON.stringify(outcomes)}${noSecret.stdout}${noSecret.stderr}${failing.stdout}${failing.stderr}`
+    expect(everything).not.toContain("hooks/ssg")
+    expect(everything).not.toContain("sekrit")
     expect(receiver.deliveries).toHaveLength(0)
   })
 })
