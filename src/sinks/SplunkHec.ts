@@ -52,7 +52,7 @@ const hecHeader = (config: HecSinkConfig, record: ForwardRecord): Record<string,
  * A Splunk HEC sink (`splunk_hec`), or Cribl's HEC-compatible input (`cribl_http`: bare token, events to
  * `/services/collector`, no acks, no health endpoint: its probe is an empty batch). Batches are
  * concatenated JSON envelopes, gzip when configured, with a channel GUID; with `ack` a batch counts as delivered only
- * once `/services/collector/ack` answers true for its ackId. A refused event (`invalid-event-number`) is reported for the
+ * once `/services/collector/ack` answers true for its ackId (a token without acknowledgement pauses the sink). A refused event (`invalid-event-number`) is reported for the
  * dead-letter table and the rest re-sent.
  */
 export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink => {
@@ -123,7 +123,9 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
         const answer = yield* post(`${root}/services/collector/ack`, JSON.stringify({ acks: [ackId] }))
         const reply = parseReply(answer.body)
         if (answer.status === 200 && reply.acks?.[String(ackId)] === true) return
-        if (answer.status === 400 && reply.code === 14) return
+        if (answer.status === 400 && reply.code === 14) {
+          return yield* fail("config", `ack = true, but HEC says acknowledgement is off for this token: ${describe(answer, reply)}; ${ACK_OFF_HINT}`)
+        }
         if (answer.status === 401 || answer.status === 403) {
           return yield* fail("auth", `HEC refused the acknowledgement query: ${describe(answer, reply)}`)
         }
@@ -144,7 +146,12 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
       const reply = parseReply(answer.body)
       const what = describe(answer, reply)
       if (answer.status === 200) {
-        if (config.ack && typeof reply.ackId === "number") yield* waitForAck(reply.ackId)
+        if (config.ack) {
+          if (typeof reply.ackId !== "number") {
+            return yield* fail("config", `ack = true, but HEC answered ${what} without an ackId (acknowledgement is off for this token); ${ACK_OFF_HINT}`)
+          }
+          yield* waitForAck(reply.ackId)
+        }
         return CONFIRMED
       }
       if (answer.status === 400 && reply.code !== undefined && POISON.has(reply.code)) {
@@ -201,6 +208,8 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
     close: Effect.promise(() => agent.close()).pipe(Effect.timeout("1 second"), Effect.ignore)
   }
 }
+
+const ACK_OFF_HINT = "enable indexer acknowledgement on the token, or set ack = false to count HTTP 200 as delivered"
 
 /** HEC codes that name one bad event (`invalid-event-number`): invalid data format, event required or blank, fields. */
 const POISON = new Set([6, 12, 13, 15])

@@ -171,6 +171,19 @@ describe("ssg sinks run --once to Splunk HEC", () => {
     expect(server.requests.some((q) => q.path === "/services/collector/ack" && q.status === 200)).toBe(true)
   })
 
+  it("pauses when ack = true but the token has acknowledgement off (200 without an ackId), with the cursor in place", async () => {
+    const server = await hec()
+    configure(server.url, "ack = true\n")
+    await appendTestEvents(sb.home, 10)
+    const r = await runOnce()
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('sink splunk: ack = true, but HEC answered HTTP 200 code 0 "Success" without an ackId (acknowledgement is off for this token); enable indexer acknowledgement on the token, or set ack = false')
+    expect(await statusOf()).toMatchObject({ paused: true, cursor: 0, dead_letters: 0 })
+    configure(server.url, "ack = false\n")
+    expect((await runOnce()).code).toBe(0)
+    expect(await statusOf()).toMatchObject({ paused: false, cursor: 10 })
+  })
+
   it("pauses on a refused token (no retry storm, nothing dropped), says so in status, resumes with the right token", async () => {
     const server = await hec()
     configure(server.url)
