@@ -5,7 +5,7 @@ import { gzip, gzipSync } from "node:zlib"
 import { type HttpAnswer, makeAgent, send as httpSend } from "./Http.js"
 import { entryHost, type ForwardRecord, perRecord, type RecordFrame, recordFrame, recordSeq, recordTime, writeFrame } from "./Record.js"
 import { CONFIRMED, redactSecrets, retryAfterMs, type SendResult, type Sink, SinkFailure, secretFrom } from "./Sink.js"
-import type { HecSinkConfig } from "./SinkConfig.js"
+import { type HecSinkConfig, shownUrl } from "./SinkConfig.js"
 
 /** The HEC event envelope of a record: time, host, source, sourcetype, index, flat indexed `fields`, `event`. */
 export const hecEnvelope = (config: HecSinkConfig, record: ForwardRecord): Record<string, unknown> => ({
@@ -184,12 +184,18 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
         : null
     const reply = health === null ? {} : parseReply(health.body)
     if (health !== null && health.status >= 500) return yield* fail("throttled", `HEC is unhealthy: ${describe(health, reply)}`, health)
+    if (health !== null && notThere(health.status)) {
+      return yield* fail("config", `no HEC health endpoint at ${shownUrl(`${root}/services/collector/health`, true)}: ${describe(health, reply)}`)
+    }
     const empty = yield* post(eventUrl, "")
     const emptyReply = parseReply(empty.body)
     if (empty.status === 401 || empty.status === 403 || (emptyReply.code !== undefined && AUTH.has(emptyReply.code))) {
       return yield* fail("auth", `HEC refused the token: ${describe(empty, emptyReply)}`)
     }
     if (empty.status >= 500) return yield* fail("unavailable", `HEC failed: ${describe(empty, emptyReply)}`, empty)
+    if (notThere(empty.status)) {
+      return yield* fail("config", `no HEC event endpoint at ${shownUrl(eventUrl, true)}: ${describe(empty, emptyReply)}`)
+    }
     if (health === null) return `${describe(empty, emptyReply)} to an empty batch; token accepted`
     return health.status === 200 && reply.code === 17 ? "HEC is healthy; token accepted" : `HEC answered ${describe(health, reply)}; token accepted`
   })
@@ -208,6 +214,9 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
     close: Effect.promise(() => agent.close()).pipe(Effect.timeout("1 second"), Effect.ignore)
   }
 }
+
+/** Whether an HTTP status says the URL is not a HEC endpoint: not found, method not allowed, or a redirect (not followed). */
+const notThere = (status: number): boolean => status === 404 || status === 405 || (status >= 300 && status < 400)
 
 const ACK_OFF_HINT = "enable indexer acknowledgement on the token, or set ack = false to count HTTP 200 as delivered"
 

@@ -3,7 +3,7 @@ import { createHash, createHmac } from "node:crypto"
 import { makeAgent, send as httpSend } from "./Http.js"
 import type { ForwardRecord } from "./Record.js"
 import { CONFIRMED, redactSecrets, retryAfterMs, type SendResult, type Sink, SinkFailure, secretFrom } from "./Sink.js"
-import type { WebhookSinkConfig } from "./SinkConfig.js"
+import { shownUrl, type WebhookSinkConfig } from "./SinkConfig.js"
 
 /** The HMAC key of a Standard Webhooks `whsec_<base64>` secret; throws on another form (the value is never quoted). */
 export const webhookKey = (secret: string): Buffer => {
@@ -92,6 +92,8 @@ export const makeWebhookSink = (config: WebhookSinkConfig, env: NodeJS.ProcessEn
     const answer = yield* httpSend(agent, config.name, "HEAD", config.url, {}, null, config.timeoutMs)
     if (answer.status >= 500) return yield* fail("unavailable", `the endpoint failed: HTTP ${answer.status}`)
     if (answer.status === 410) return yield* fail("config", "the endpoint is gone: HTTP 410")
+    if (answer.status === 404) return yield* fail("config", `nothing answers at ${shownUrl(config.url, false)}: HTTP 404`)
+    if (answer.status >= 300 && answer.status < 400) return yield* fail("config", `the endpoint redirects (not followed): HTTP ${answer.status}`)
     return `the endpoint is reachable (HTTP ${answer.status} to HEAD)`
   })
 

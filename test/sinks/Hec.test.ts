@@ -289,6 +289,11 @@ describe("ssg sinks run --once to Splunk HEC", () => {
     expect(bad.code).toBe(1)
     expect(bad.stderr).toContain("code 4")
     expect(bad.stderr).not.toContain("nope-nope")
+    configure(`${server.url}/not/hec`)
+    const wrong = await ssg(ENV, "sinks", "test", "splunk")
+    expect(wrong.code).toBe(1)
+    expect(wrong.stdout).toBe("")
+    expect(wrong.stderr).toMatch(/sink splunk: no HEC health endpoint at http:\/\/127\.0\.0\.1:\d+\/not\/hec\/services\/collector\/health: HTTP 404/)
   })
 })
 

@@ -1,6 +1,8 @@
+import { createServer } from "node:http"
 import { afterEach, describe, expect, it } from "vitest"
 import { signWebhook, webhookKey } from "../../src/sinks/Webhook.js"
 import { useCliSandbox } from "../support/cli.js"
+import { listenLocal } from "../support/listen.js"
 import { appendTestEvents, entrySeqs, ssgEnv } from "../support/sinks.js"
 import { startWebhookReceiver, verifyWebhook, type WebhookReceiver } from "../support/WebhookReceiver.js"
 
@@ -77,5 +79,25 @@ describe("ssg sinks run to a webhook", () => {
     expect(r.stderr).toMatch(/sink hook: the destination refused all \d+ records it was sent, so none is dead-lettered \(first: the endpoint refused the record: HTTP 400\)/)
     const status = JSON.parse((await ssgEnv(sb.cwd, sb.home, {}, "sinks", "status", "--json")).stdout) as Array<Record<string, unknown>>
     expect(status[0]).toMatchObject({ name: "hook", cursor: 0, paused: true, dead_letters: 0 })
+  })
+
+  it("sinks test reaches the endpoint, and fails naming the URL (without its path) when nothing is there", async () => {
+    receiver = await startWebhookReceiver(VECTOR.secret)
+    const config = (url: string) =>
+      sb.write(".sigmashake/config.toml", `[[sinks]]\nname = "hook"\ntype = "webhook"\nurl = "${url}"\nsecret_env = "SSG_WEBHOOK_SECRET"\n`)
+    config(receiver.url)
+    const ok = await ssgEnv(sb.cwd, sb.home, { SSG_WEBHOOK_SECRET: VECTOR.secret }, "sinks", "test", "hook")
+    expect(ok.code).toBe(0)
+    expect(ok.stdout).toContain("hook: ok: the endpoint is reachable (HTTP 204 to HEAD)")
+    const missing = await listenLocal(createServer((_req, res) => void res.writeHead(404).end("not found")))
+    try {
+      config(`${missing.url}/hooks/secret-path`)
+      const r = await ssgEnv(sb.cwd, sb.home, { SSG_WEBHOOK_SECRET: VECTOR.secret }, "sinks", "test", "hook")
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain(`sink hook: nothing answers at ${missing.url}/…: HTTP 404`)
+      expect(r.stderr).not.toContain("secret-path")
+    } finally {
+      await missing.close()
+    }
   })
 })
