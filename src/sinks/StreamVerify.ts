@@ -15,7 +15,8 @@ interface SeenEntry {
   readonly storedLeaf: Uint8Array
   readonly storedChain: Uint8Array
   readonly claimed: number | null
-  readonly idOk: boolean
+  /** What the record's own fields (id, log id, type, timestamp) say that its entry contradicts, or null. */
+  readonly wrapperProblem: string | null
   readonly full: boolean
   readonly fingerprint: string
   readonly timestamp: string
@@ -69,7 +70,7 @@ const seenEntry = (r: EntryRecord): SeenEntry => {
     storedLeaf,
     storedChain: hexBytes(r.chain),
     claimed: r.entry !== undefined && Number.isSafeInteger(r.entry.seq) ? r.entry.seq : null,
-    idOk: r.id === entryId(r.log_id, r.seq) && (r.entry === undefined || r.entry.source?.log_id === r.log_id),
+    wrapperProblem: wrapperProblem(r),
     full: r.entry !== undefined,
     fingerprint: createHash("sha256").update(wrapperText(r)).update(leaf).digest("base64"),
     timestamp: String(r.timestamp),
@@ -126,13 +127,14 @@ const report = (
       failure = broken(p, "payload-mismatch", `payload mismatch: #${p} was forwarded twice with different bytes`, null, null)
       break
     }
-    const { claimed, idOk, leaf, storedChain, storedLeaf } = r
+    const { claimed, leaf, storedChain, storedLeaf } = r
     const chain = chainHash(previous, leaf)
-    if (!bytesEqual(leaf, storedLeaf) || !bytesEqual(chain, storedChain) || (claimed !== null && claimed !== p) || !idOk) {
-      failure =
-        !bytesEqual(leaf, storedLeaf) || !bytesEqual(chain, storedChain) || (claimed !== null && claimed !== p)
-          ? classifyBreak(p, claimed, leaf, storedLeaf, chain, storedChain, previous)
-          : broken(p, "payload-mismatch", `payload mismatch: the record id or log id of #${p} was rewritten`, null, null)
+    if (!bytesEqual(leaf, storedLeaf) || !bytesEqual(chain, storedChain) || (claimed !== null && claimed !== p)) {
+      failure = classifyBreak(p, claimed, leaf, storedLeaf, chain, storedChain, previous)
+      break
+    }
+    if (r.wrapperProblem !== null) {
+      failure = broken(p, "payload-mismatch", `payload mismatch: the record of #${p} ${r.wrapperProblem}`, null, null)
       break
     }
     previous = chain
@@ -190,6 +192,16 @@ const report = (
     })
   }
   return { ...EMPTY_REPORT, ...base, valid: true }
+}
+
+const wrapperProblem = (r: EntryRecord): string | null => {
+  if (r.id !== entryId(r.log_id, r.seq)) return `has id ${JSON.stringify(r.id)}, not ${JSON.stringify(entryId(r.log_id, r.seq))}`
+  const entry = r.entry
+  if (entry === undefined) return null
+  if (entry.source?.log_id !== r.log_id) return `names log ${JSON.stringify(r.log_id)} but its entry was written by ${JSON.stringify(entry.source?.log_id)}`
+  if (entry.type !== r.type) return `says type ${JSON.stringify(r.type)} but its entry is ${JSON.stringify(entry.type)}`
+  if (entry.timestamp !== r.timestamp) return `says timestamp ${JSON.stringify(r.timestamp)} but its entry says ${JSON.stringify(entry.timestamp)}`
+  return null
 }
 
 const wrapperText = (r: EntryRecord): string => {

@@ -91,6 +91,16 @@ describe("ssg sinks run --once to Splunk HEC", () => {
     expect(bad.code).toBe(1)
     expect(bad.report).toMatchObject({ valid: false, class: "payload-mismatch", first_broken: 2 })
 
+    const rewrite = (seq: number, edit: (line: string) => string) =>
+      lines.split("\n").map((l) => (l.includes(`"ssg_kind":"ssg.entry","ssg_seq":"${seq}"`) ? edit(l) : l)).join("\n")
+    const relabelled = await verifyStream(rewrite(5, (l) => l.replace(/"type":"v1\.\w+"/, '"type":"v1.RuleChanged"')))
+    expect(relabelled.code).toBe(1)
+    expect(relabelled.report).toMatchObject({ valid: false, class: "payload-mismatch", first_broken: 5 })
+    expect(String(relabelled.report["reason"])).toMatch(/^payload mismatch: the record of #5 says type "v1\.RuleChanged" but its entry is "v1\.\w+"$/)
+    const redated = await verifyStream(rewrite(6, (l) => l.replace(/"timestamp":"[^"]+"/, '"timestamp":"2001-01-01T00:00:00.000Z"')))
+    expect(redated.report).toMatchObject({ valid: false, class: "payload-mismatch", first_broken: 6 })
+    expect(String(redated.report["reason"])).toContain('the record of #6 says timestamp "2001-01-01T00:00:00.000Z" but its entry says')
+
     const missing = lines.split("\n").filter((l) => !l.includes('"ssg_kind":"ssg.entry","ssg_seq":"7"')).join("\n")
     const gap = await verifyStream(missing)
     expect(gap.code).toBe(1)
