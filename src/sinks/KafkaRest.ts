@@ -64,10 +64,11 @@ interface DeliveryReport {
 export const makeKafkaRestSink = (config: KafkaRestSinkConfig, env: NodeJS.ProcessEnv): Sink => {
   const key = secretFrom(env, config.apiKeyEnv, config.name)
   const secret = secretFrom(env, config.apiSecretEnv, config.name)
-  const secrets = [key, secret]
+  const basic = Buffer.from(`${key}:${secret}`).toString("base64")
+  const secrets = [basic, key, secret]
   const agent = makeAgent(config.name, config.caFile, config.timeoutMs)
   const topicUrl = `${config.url.replace(/\/+$/, "")}/kafka/v3/clusters/${encodeURIComponent(config.clusterId)}/topics/${encodeURIComponent(config.topic)}`
-  const auth = { authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString("base64")}` }
+  const auth = { authorization: `Basic ${basic}` }
   const encoded = new WeakMap<ForwardRecord, string>()
   const encode = (record: ForwardRecord): string => {
     let text = encoded.get(record)

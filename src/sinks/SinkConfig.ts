@@ -204,7 +204,8 @@ export const parseSink = (file: string, index: number, table: unknown): SinkConf
       if (sasl !== null && (usernameEnv === null || passwordEnv === null)) {
         throw new ConfigProblem(`${at(usernameEnv === null ? "username_env" : "password_env")}: is required with sasl_mechanism`)
       }
-      const acks = read("acks", KAFKA.acks)
+      const acksSetting = read("acks", KAFKA.acks)
+      const acks = acksSetting === "all" ? -1 : acksSetting
       const idempotent = read("idempotent", KAFKA.idempotent)
       if (idempotent && acks !== -1) throw new ConfigProblem(`${at("acks")}: idempotent = true requires acks = -1`)
       return {
@@ -388,8 +389,8 @@ const HEC_TOKEN = required<string>(envName)
 const KAFKA = {
   brokers: required<ReadonlyArray<string>>(brokerList),
   topic: required<string>(text),
-  acks: optional<number>(-1, (v) =>
-    v === 0 ? "acks = 0 gives no delivery confirmation, so the cursor could never advance safely (use -1 or 1)" : oneOf([-1, 1])(v)
+  acks: optional<number | "all">(-1, (v) =>
+    v === 0 ? "acks = 0 gives no delivery confirmation, so the cursor could never advance safely (use -1, \"all\" or 1)" : oneOf([-1, "all", 1])(v)
   ),
   compression: optional<string>("none", (v) =>
     ["snappy", "lz4", "zstd"].includes(v as string)

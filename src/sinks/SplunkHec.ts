@@ -51,9 +51,10 @@ const hecHeader = (config: HecSinkConfig, record: ForwardRecord): Record<string,
 /**
  * A Splunk HEC sink (`splunk_hec`), or Cribl's HEC-compatible input (`cribl_http`: bare token, events to
  * `/services/collector`, no acks, no health endpoint: its probe is an empty batch). Batches are
- * concatenated JSON envelopes, gzip when configured, with a channel GUID; with `ack` a batch counts as delivered only
- * once `/services/collector/ack` answers true for its ackId (a token without acknowledgement pauses the sink). A refused event (`invalid-event-number`) is reported for the
- * dead-letter table and the rest re-sent.
+ * concatenated JSON envelopes, gzip when configured, with a channel GUID unless the URL's query names one (the query is
+ * kept on event and acknowledgement requests); with `ack` a batch counts as delivered only once
+ * `/services/collector/ack` answers true for its ackId (a token without acknowledgement pauses the sink). A refused
+ * event (`invalid-event-number`) is reported for the dead-letter table and the rest re-sent.
  */
 export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink => {
   const token = config.tokenEnv === null ? null : secretFrom(env, config.tokenEnv, config.name)
@@ -63,11 +64,11 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
   const base = new URL(config.url)
   const hasPath = base.pathname !== "/" && base.pathname !== ""
   const origin = `${base.origin}${hasPath ? base.pathname.replace(/\/+$/, "") : ""}`
-  const eventUrl = hasPath ? origin : `${origin}/services/collector${config.type === "splunk_hec" ? "/event" : ""}`
+  const eventUrl = `${hasPath ? origin : `${origin}/services/collector${config.type === "splunk_hec" ? "/event" : ""}`}${base.search}`
   const root = hasPath ? origin.replace(/\/services\/collector(\/event)?(\/1\.0)?$/, "") : origin
   const headers: Record<string, string> = {
     "content-type": "application/json",
-    ...(config.type === "splunk_hec" ? { "x-splunk-request-channel": channel } : {}),
+    ...(config.type === "splunk_hec" && !base.searchParams.has("channel") ? { "x-splunk-request-channel": channel } : {}),
     ...(token !== null ? { authorization: config.type === "splunk_hec" ? `Splunk ${token}` : token } : {})
   }
   const encodedOf = perRecord(hecEncoder(config))
@@ -120,7 +121,7 @@ export const makeHecSink = (config: HecSinkConfig, env: NodeJS.ProcessEnv): Sink
       const started = Date.now()
       let delay = 250
       while (true) {
-        const answer = yield* post(`${root}/services/collector/ack`, JSON.stringify({ acks: [ackId] }))
+        const answer = yield* post(`${root}/services/collector/ack${base.search}`, JSON.stringify({ acks: [ackId] }))
         const reply = parseReply(answer.body)
         if (answer.status === 200 && reply.acks?.[String(ackId)] === true) return
         if (answer.status === 400 && reply.code === 14) {

@@ -181,6 +181,21 @@ describe("ssg sinks run --once to Splunk HEC", () => {
     expect(server.requests.some((q) => q.path === "/services/collector/ack" && q.status === 200)).toBe(true)
   })
 
+  it("keeps the URL's query string, and a channel named there replaces the generated one, for events and acks", async () => {
+    const server = await hec({ tokens: { [TOKEN]: { useAck: true } } })
+    const channel = "0b2e9c3a-5d7f-4e1b-9a6c-2f8d4b7e1c90"
+    configure(`${server.url}/services/collector/event?channel=${channel}`, "ack = true\n")
+    await appendTestEvents(sb.home, 12)
+    expect((await runOnce()).code).toBe(0)
+    expect(entrySeqs(delivered(server))).toEqual(range(1, 12))
+    const posts = server.requests.filter((q) => q.method === "POST")
+    expect(posts.map((q) => q.path)).toContain("/services/collector/ack")
+    for (const q of posts) {
+      expect(q.query).toBe(`?channel=${channel}`)
+      expect(q.headers["x-splunk-request-channel"]).toBeUndefined()
+    }
+  })
+
   it("pauses when ack = true but the token has acknowledgement off (200 without an ackId), with the cursor in place", async () => {
     const server = await hec()
     configure(server.url, "ack = true\n")

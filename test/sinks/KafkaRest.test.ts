@@ -1,6 +1,8 @@
+import { createServer } from "node:http"
 import { afterEach, describe, expect, it } from "vitest"
 import type { ForwardRecord } from "../../src/sinks/Record.js"
 import { useCliSandbox } from "../support/cli.js"
+import { listenLocal } from "../support/listen.js"
 import { type KafkaRestServer, startKafkaRestServer } from "../support/KafkaRestServer.js"
 import { appendTestEvents, entrySeqs, ssgEnv } from "../support/sinks.js"
 
@@ -123,6 +125,21 @@ describe("ssg sinks run to Kafka REST v3", () => {
     const good = await ssg(ENV, "sinks", "run", "--once")
     expect(good.code).toBe(0)
     expect(entrySeqs(delivered(server))).toEqual(Array.from({ length: 10 }, (_, i) => i + 1))
+  }, 60_000)
+
+  it("never shows the credentials, not even when a proxy echoes the Authorization header back", async () => {
+    const echo = await listenLocal(createServer((req, res) => void res.writeHead(401).end(`denied: ${req.headers["authorization"]}`)))
+    try {
+      configure(echo.url)
+      await appendTestEvents(sb.home, 3)
+      const r = await ssg(ENV, "sinks", "run", "--once")
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain('Kafka REST refused the API key: HTTP 401 "denied: Basic ***"')
+      expect(await status()).toMatchObject({ paused: true, cursor: 0 })
+      expect(JSON.stringify(await status())).not.toContain(Buffer.from(`${KEY}:${SECRET}`).toString("base64"))
+    } finally {
+      await echo.close()
+    }
   }, 60_000)
 
   it("`ssg sinks test` checks the topic with the API key", async () => {

@@ -53,6 +53,11 @@ describe("[[sinks]] configuration", () => {
     expect(sinks[4]).toMatchObject({ events: ["v1.EvalDecided"] })
   })
 
+  it('accepts acks = "all" as -1', () => {
+    project(KAFKA + 'acks = "all"\nidempotent = true\n')
+    expect(readSinkConfigs(home, cwd)[0]).toMatchObject({ type: "kafka", acks: -1, idempotent: true })
+  })
+
   it("a project sink replaces the machine sink of the same name", () => {
     writeFileSync(join(home, "config.toml"), SPLUNK + KAFKA)
     project(SPLUNK.replace('index = "ssg"', 'index = "other"'))
@@ -77,6 +82,7 @@ describe("[[sinks]] configuration", () => {
     [SPLUNK + "colour = 1\n", "sinks[0].colour: unknown key for type splunk_hec"],
     [KAFKA.replace('topic = "ssg-audit"\n', ""), "sinks[0].topic: is required for type kafka"],
     [KAFKA + "acks = 0\n", "sinks[0].acks: acks = 0 gives no delivery confirmation"],
+    [KAFKA + 'acks = "some"\n', 'sinks[0].acks: must be one of -1, "all", 1'],
     [KAFKA + 'compression = "zstd"\n', "sinks[0].compression: zstd needs a codec package"],
     [KAFKA + "idempotent = true\nacks = 1\n", "sinks[0].acks: idempotent = true requires acks = -1"],
     [KAFKA.replace('["127.0.0.1:9092"]', '["localhost"]'), 'sinks[0].brokers: "localhost" is not "host:port"'],

@@ -51,6 +51,8 @@ export interface SeenRequest {
   readonly request: number
   readonly method: string
   readonly path: string
+  /** The query string, with its `?`, or "". */
+  readonly query: string
   readonly status: number | "reset" | "stall"
   readonly headers: IncomingMessage["headers"]
   /** When the request arrived (epoch ms). */
@@ -259,7 +261,7 @@ export const startHecServer = async (options: HecServerOptions): Promise<HecServ
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1")
-    const seen: SeenRequest = { request: requests.length + 1, method: req.method ?? "", path: url.pathname, status: 0, headers: req.headers, at: Date.now() }
+    const seen: SeenRequest = { request: requests.length + 1, method: req.method ?? "", path: url.pathname, query: url.search, status: 0, headers: req.headers, at: Date.now() }
     const path = url.pathname.replace(/\/1\.0$/, "")
     const run = async () => {
       if (options.cribl === true) {
