@@ -1,7 +1,7 @@
-import { Command, ValidationError } from "@effect/cli"
+import { Command, CommandDescriptor, ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Console, Effect, Layer } from "effect"
+import { Cause, Console, Effect, HashMap, HashSet, Layer } from "effect"
 import * as AuditLog from "../pipeline/AuditLog.js"
 import * as Config from "../pipeline/Config.js"
 import * as Keys from "../pipeline/Keys.js"
@@ -37,38 +37,54 @@ import { ruleCommand } from "./rule.js"
 import { sinksCommand } from "./sinks.js"
 import { usageCommand } from "./usage.js"
 
+const COMMANDS = [
+  evalCommand,
+  testRuleCommand,
+  lintCommand,
+  formatCommand,
+  newCommand,
+  listCommand,
+  ruleCommand,
+  dedupeCommand,
+  checkCommand,
+  keysCommand,
+  auditCommand,
+  initCommand,
+  uninstallCommand,
+  certifyCommand,
+  hookCommand,
+  metricsCommand,
+  debugCommand,
+  productivityCommand,
+  profileCommand,
+  suggestCommand,
+  blockedCommand,
+  usageCommand,
+  costCommand,
+  projectionsCommand,
+  sinksCommand,
+  auditSyncCommand,
+  demoCommand
+] as const
+
 const ssg = Command.make("ssg").pipe(
   Command.withDescription("ssg: governance for AI coding agents' tool calls"),
-  Command.withSubcommands([
-    evalCommand,
-    testRuleCommand,
-    lintCommand,
-    formatCommand,
-    newCommand,
-    listCommand,
-    ruleCommand,
-    dedupeCommand,
-    checkCommand,
-    keysCommand,
-    auditCommand,
-    initCommand,
-    uninstallCommand,
-    certifyCommand,
-    hookCommand,
-    metricsCommand,
-    debugCommand,
-    productivityCommand,
-    profileCommand,
-    suggestCommand,
-    blockedCommand,
-    usageCommand,
-    costCommand,
-    projectionsCommand,
-    sinksCommand,
-    auditSyncCommand,
-    demoCommand
-  ])
+  Command.withSubcommands(COMMANDS)
 )
+
+const childrenOf = (group: string): Array<string> | null => {
+  const descriptor = COMMANDS.map((c) => c.descriptor).find((d) => HashSet.has(CommandDescriptor.getNames(d), group))
+  return descriptor === undefined ? null : [...HashMap.keys(CommandDescriptor.getSubcommands(descriptor))].sort()
+}
+
+/** For `ssg GROUP WORD` where WORD is not a subcommand of GROUP, the one-line error that lists GROUP's subcommands. */
+const unknownSubcommand = (argv: ReadonlyArray<string>): string | null => {
+  const [group, word] = argv.slice(2)
+  if (group === undefined || word === undefined || word.startsWith("-")) return null
+  const children = childrenOf(group)
+  if (children === null || children.includes(word) || (children.length === 1 && children[0] === group)) return null
+  return `unknown command "ssg ${group} ${word}": use one of ${children.map((n) => `'${n}'`).join(", ")}`
+}
 
 const cli = Command.run(ssg, { name: "ssg", version: VERSION })
 
@@ -113,7 +129,7 @@ const program = Effect.gen(function* () {
   const console = yield* Effect.console
   const capturing: typeof console = {
     ...console,
-    error: (...args: ReadonlyArray<unknown>) => Effect.sync(() => captured.push(args.map(String).join(" ")))
+  error: (...args: ReadonlyArray<unknown>) => Effect.sync(() => captured.push(args.map(String).join(" ")))
   }
   const exit = yield* cli(stdinLast(process.argv)).pipe(Effect.withConsole(capturing), Effect.exit)
   if (exit._tag === "Success") return
@@ -122,7 +138,8 @@ const program = Effect.gen(function* () {
   if (failure._tag === "Some") {
     const error = failure.value
     if (ValidationError.isValidationError(error)) {
-      yield* stderrLine(oneLine(captured.join("\n")) || "invalid arguments (see --help)")
+      const said = oneLine(captured.join("\n"))
+      yield* stderrLine((said.startsWith("Invalid subcommand for ssg ") ? unknownSubcommand(process.argv) : null) ?? (said || "invalid arguments (see --help)"))
       process.exitCode = 2
       return
     }
