@@ -8,7 +8,7 @@ import { AuditLog } from "../pipeline/AuditLog.js"
 import { type FileEdit, type LoadedRules, RuleFiles, writeAllOrNothing } from "../pipeline/RuleFiles.js"
 import { RuleNotFound } from "./eval.js"
 import { jsonOption, rulesOption } from "./options.js"
-import { Finding } from "./finding.js"
+import { Finding, UsageError } from "./finding.js"
 
 /** An edit whose result would not parse or would not carry the new value; nothing is written. */
 export class RuleEditError extends Schema.TaggedError<RuleEditError>()("RuleEditError", { message: Schema.String }) {}
@@ -77,6 +77,10 @@ const editRule = (
     if (targets.length === 0) return yield* new RuleNotFound({ message: `no rule with id "${id}" in the loaded rules` })
     const problem = check?.(targets.flatMap((f) => f.rules.filter((r) => r.id === id))) ?? null
     if (problem !== null) return yield* problem
+    const before = targets[0]!.rules.find((r) => r.id === id)!
+    if (targets.every((f) => f.rules.filter((r) => r.id === id).every(change.holds))) {
+      return { files: targets.map((f) => f.path), before, changed: false }
+    }
     const edits: Array<FileEdit> = []
     for (const file of targets) {
       const text = editFile(file, id, change.apply)
@@ -85,7 +89,7 @@ const editRule = (
       edits.push({ path: file.path, before: file.text, after: text })
     }
     yield* writeAllOrNothing(edits)
-    return { files: edits.map((e) => e.path), before: targets[0]!.rules.find((r) => r.id === id)! }
+    return { files: edits.map((e) => e.path), before, changed: true }
   })
 
 const recordChange = (ruleId: string, change: "enabled" | "disabled" | "decision", from: string, to: string, files: ReadonlyArray<string>) =>
@@ -117,14 +121,14 @@ const enabledCommand = (name: "enable" | "disable") => {
   const enabled = name === "enable"
   return Command.make(name, { json: jsonFlag, rules: rulesOption, id: idArg }, ({ id, rules }) =>
     Effect.gen(function* () {
-      const { before, files } = yield* editRule(id, rules, {
+      const { before, changed, files } = yield* editRule(id, rules, {
         describe: `setting enabled ${enabled}`,
         apply: (text, rule) => setEnabled(text, rule, enabled),
         holds: (rule) => rule.enabled === enabled
       })
       const state = (on: boolean) => (on ? "enabled" : "disabled")
-      yield* recordChange(id, name === "enable" ? "enabled" : "disabled", state(before.enabled), state(enabled), files)
-      yield* Console.log(JSON.stringify({ ok: true, rule_id: id, files, enabled }))
+      if (changed) yield* recordChange(id, name === "enable" ? "enabled" : "disabled", state(before.enabled), state(enabled), files)
+      yield* Console.log(JSON.stringify({ ok: true, rule_id: id, files, enabled, changed }))
     })
   ).pipe(Command.withDescription(`${enabled ? "Enable" : "Disable"} a rule by id in every file that defines it`))
 }
@@ -143,13 +147,13 @@ const setDecisionCommand = Command.make(
     Effect.gen(function* () {
       const decision: Decision | undefined = decisionFromName(name)
       if (decision === undefined) {
-        return yield* new Finding({
+        return yield* new UsageError({
           message:
             `unknown decision "${name}": ` +
             "use DENY, ALLOW, LOG, SHADOW, ASK, FORCE (or block, allow, log, shadow, ask, force)"
         })
       }
-      const { before, files } = yield* editRule(
+      const { before, changed, files } = yield* editRule(
         id,
         rules,
         {
@@ -164,8 +168,8 @@ const setDecisionCommand = Command.make(
               })
             : null
       )
-      yield* recordChange(id, "decision", wireDecision(before.decision), wireDecision(decision), files)
-      yield* Console.log(JSON.stringify({ ok: true, rule_id: id, files, decision: wireDecision(decision) }))
+      if (changed) yield* recordChange(id, "decision", wireDecision(before.decision), wireDecision(decision), files)
+      yield* Console.log(JSON.stringify({ ok: true, rule_id: id, files, decision: wireDecision(decision), changed }))
     })
 ).pipe(
   Command.withDescription("Change a rule's decision in every file that defines it (ASK adds a PROMPT when missing)")

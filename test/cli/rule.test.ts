@@ -185,11 +185,11 @@ describe("ssg rule enable / disable", () => {
     const a = write("rules/a.rules", SECRETS)
     const off = ssg("rule", "disable", "no-env-read", "--rules", "rules")
     expect(off.code).toBe(0)
-    expect(json(off.stdout)).toEqual({ ok: true, rule_id: "no-env-read", files: [a], enabled: false })
+    expect(json(off.stdout)).toEqual({ ok: true, rule_id: "no-env-read", files: [a], enabled: false, changed: true })
     expect(read(a)).toBe(SECRETS.replace("enabled true # reviewed", "enabled false # reviewed"))
     const on = ssg("rule", "enable", "no-env-read", "--rules", "rules")
     expect(on.code).toBe(0)
-    expect(json(on.stdout)).toEqual({ ok: true, rule_id: "no-env-read", files: [a], enabled: true })
+    expect(json(on.stdout)).toEqual({ ok: true, rule_id: "no-env-read", files: [a], enabled: true, changed: true })
     expect(read(a)).toBe(SECRETS)
   })
 
@@ -198,7 +198,7 @@ describe("ssg rule enable / disable", () => {
     const b = write("rules/b.rules", TOOLS)
     const r = ssg("rule", "disable", "no-env-read", "--rules", "rules")
     expect(r.code).toBe(0)
-    expect(json(r.stdout)).toEqual({ ok: true, rule_id: "no-env-read", files: [a, b], enabled: false })
+    expect(json(r.stdout)).toEqual({ ok: true, rule_id: "no-env-read", files: [a, b], enabled: false, changed: true })
     expect(read(b)).toBe(TOOLS.replace("rule no-env-read {\n", "rule no-env-read {\n    enabled false\n"))
     expect(read(b).endsWith("}")).toBe(true)
     const listed = json(ssg("rule", "list", "--rules", "rules").stdout) as Array<{ id: string; enabled: boolean }>
@@ -252,7 +252,7 @@ describe("ssg rule enable / disable", () => {
     const global = sb.writeHome("rules/b.rules", TOOLS)
     const r = ssg("rule", "disable", "no-env-read")
     expect(r.code).toBe(0)
-    expect(json(r.stdout)).toEqual({ ok: true, rule_id: "no-env-read", files: [project, global], enabled: false })
+    expect(json(r.stdout)).toEqual({ ok: true, rule_id: "no-env-read", files: [project, global], enabled: false, changed: true })
     expect(read(project)).toBe(SECRETS.replace("enabled true # reviewed", "enabled false # reviewed"))
     expect(read(global)).toBe(TOOLS.replace("rule no-env-read {\n", "rule no-env-read {\n    enabled false\n"))
   })
@@ -284,7 +284,7 @@ describe("ssg rule set-decision", () => {
     const a = write("rules/a.rules", SECRETS)
     const r = ssg("rule", "set-decision", "no-env-read", "ask", "--rules", "rules")
     expect(r.code).toBe(0)
-    expect(json(r.stdout)).toEqual({ ok: true, rule_id: "no-env-read", files: [a], decision: "ask" })
+    expect(json(r.stdout)).toEqual({ ok: true, rule_id: "no-env-read", files: [a], decision: "ask", changed: true })
     expect(read(a)).toBe(
       SECRETS.replace("  DENY read # keep this note", "  ASK read # keep this note").replace(
         'leaks C:\\\\secrets"\n',
@@ -292,7 +292,7 @@ describe("ssg rule set-decision", () => {
       )
     )
     const back = ssg("rule", "set-decision", "no-env-read", "DENY", "--rules", "rules")
-    expect(json(back.stdout)).toEqual({ ok: true, rule_id: "no-env-read", files: [a], decision: "block" })
+    expect(json(back.stdout)).toEqual({ ok: true, rule_id: "no-env-read", files: [a], decision: "block", changed: true })
     expect(parseRulesFile(read(a), a).rules[0]!.decision).toBe("DENY")
   })
 
@@ -300,7 +300,7 @@ describe("ssg rule set-decision", () => {
     const a = write("rules/a.rules", SECRETS)
     const r = ssg("rule", "set-decision", "log-writes", "Shadow", "--rules", "rules")
     expect(r.code).toBe(0)
-    expect(json(r.stdout)).toEqual({ ok: true, rule_id: "log-writes", files: [a], decision: "shadow" })
+    expect(json(r.stdout)).toEqual({ ok: true, rule_id: "log-writes", files: [a], decision: "shadow", changed: true })
     expect(read(a)).toBe(SECRETS.replace("  LOG write", "  SHADOW write"))
   })
 
@@ -313,10 +313,10 @@ describe("ssg rule set-decision", () => {
     expect(read(a)).toBe(SECRETS)
   })
 
-  it("exits 1 for an unknown decision or rule", () => {
+  it("exits 2 for an unknown decision (bad input) and 1 for an unknown rule (not found)", () => {
     const a = write("rules/a.rules", SECRETS)
     const bad = ssg("rule", "set-decision", "log-writes", "maybe", "--rules", "rules")
-    expect(bad.code).toBe(1)
+    expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/^ssg: unknown decision "maybe"/)
     const missing = ssg("rule", "set-decision", "nope", "block", "--rules", "rules")
     expect(missing.code).toBe(1)
@@ -341,5 +341,15 @@ describe("rule changes in the audit log", () => {
       [3, "v1.RuleChanged", { rule_id: "no-env-read", change: "decision", from: "block", to: "ask", files: [file] }]
     ])
     expect(ssg("audit", "verify").stdout).toContain("Chain integrity: VALID ✓")
+  })
+  it("a change that is already in effect writes nothing and appends nothing", () => {
+    const file = write("r/secrets.rules", SECRETS)
+    const on = ssg("rule", "enable", "no-env-read", "--rules", "r")
+    expect(on.code).toBe(0)
+    expect(json(on.stdout)).toEqual({ ok: true, rule_id: "no-env-read", files: [file], enabled: true, changed: false })
+    const same = ssg("rule", "set-decision", "no-env-read", "block", "--rules", "r")
+    expect(json(same.stdout)).toEqual({ ok: true, rule_id: "no-env-read", files: [file], decision: "block", changed: false })
+    expect(read(file)).toBe(SECRETS)
+    expect(json(ssg("audit", "log", "--json").stdout)).toEqual([])
   })
 })
