@@ -8,7 +8,7 @@ import { AuditLog } from "../pipeline/AuditLog.js"
 import { type FileEdit, type LoadedRules, RuleFiles, writeAllOrNothing } from "../pipeline/RuleFiles.js"
 import { RuleNotFound } from "./eval.js"
 import { jsonOption, rulesOption } from "./options.js"
-import { Finding, UsageError } from "./finding.js"
+import { Finding } from "./finding.js"
 
 /** An edit whose result would not parse or would not carry the new value; nothing is written. */
 export class RuleEditError extends Schema.TaggedError<RuleEditError>()("RuleEditError", { message: Schema.String }) {}
@@ -147,7 +147,7 @@ const setDecisionCommand = Command.make(
     Effect.gen(function* () {
       const decision: Decision | undefined = decisionFromName(name)
       if (decision === undefined) {
-        return yield* new UsageError({
+        return yield* new Finding({
           message:
             `unknown decision "${name}": ` +
             "use DENY, ALLOW, LOG, SHADOW, ASK, FORCE (or block, allow, log, shadow, ask, force)"

@@ -313,10 +313,10 @@ describe("ssg rule set-decision", () => {
     expect(read(a)).toBe(SECRETS)
   })
 
-  it("exits 2 for an unknown decision (bad input) and 1 for an unknown rule (not found)", () => {
+  it("exits 1 for an unknown decision or rule", () => {
     const a = write("rules/a.rules", SECRETS)
     const bad = ssg("rule", "set-decision", "log-writes", "maybe", "--rules", "rules")
-    expect(bad.code).toBe(2)
+    expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/^ssg: unknown decision "maybe"/)
     const missing = ssg("rule", "set-decision", "nope", "block", "--rules", "rules")
     expect(missing.code).toBe(1)
