@@ -8,7 +8,7 @@ import { AuditLog, type StoredEntry } from "../pipeline/AuditLog.js"
 import { verifyLog, type VerifyReport } from "../pipeline/AuditVerify.js"
 import { Keys } from "../pipeline/Keys.js"
 import { recordOfLine } from "../sinks/Record.js"
-import { streamVerifier } from "../sinks/StreamVerify.js"
+import { StreamProblem, streamVerifier } from "../sinks/StreamVerify.js"
 import { Finding, UsageError } from "./finding.js"
 import { jsonOption } from "./options.js"
 
@@ -101,20 +101,30 @@ const verifyStreamCommand = Command.make(
         : (yield* (yield* Keys).load.pipe(
             Effect.mapError(() => new UsageError({ message: "no verifier key: pass --key (the log's key, from `ssg keys show`)" }))
           )).vkey
-      const verifier = streamVerifier(vkey, Option.getOrNull(logId))
+      const verifier = yield* Effect.try({
+        try: () => streamVerifier(vkey, Option.getOrNull(logId)),
+        catch: (e) => new UsageError({ message: `--key: ${(e as Error).message}` })
+      })
+      const name = file === "-" ? "standard input" : file
       yield* Effect.tryPromise({
         try: async () => {
           const input = file === "-" ? process.stdin : createReadStream(file, "utf8")
+          let n = 0
           for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+            n++
             const record = line.trim() === "" ? null : recordOfLine(line)
-            if (record !== null) verifier.add(record)
+            try {
+              if (record !== null) verifier.add(record)
+            } catch (e) {
+              throw new StreamProblem(`${name}:${n}: ${(e as Error).message}`)
+            }
           }
         },
-        catch: (e) => new UsageError({ message: `cannot read ${file}: ${(e as Error).message}` })
+        catch: (e) => new UsageError({ message: e instanceof StreamProblem ? e.message : `cannot read ${name}: ${(e as Error).message}` })
       })
       const r = yield* Effect.try({
         try: () => verifier.finish(),
-        catch: (e) => new Finding({ message: `${file}: ${(e as Error).message}` })
+        catch: (e) => new UsageError({ message: `${name}: ${(e as Error).message}` })
       })
       yield* printVerifyReport(r, json)
       if (!r.valid) return yield* new Finding({ message: "stream verification failed", silent: true })

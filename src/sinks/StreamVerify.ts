@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto"
 import { canonicalBytes, canonicalJson } from "../domain/CanonicalJson.js"
-import { type Checkpoint, verify as verifyCheckpoint } from "../domain/Checkpoint.js"
+import { type Checkpoint, parseVerifierKey, verify as verifyCheckpoint } from "../domain/Checkpoint.js"
 import { bytesEqual, CompactRange, leafHash } from "../domain/Merkle.js"
 import { broken, classifyBreak, EMPTY_REPORT, type VerifyReport } from "../pipeline/AuditVerify.js"
 import { CHAIN_START, chainHash } from "../pipeline/LogWriter.js"
 import { nodeSignatureCheck } from "../pipeline/SigningKey.js"
 import { entryId, type CheckpointRecord, type EntryRecord, type ForwardRecord } from "./Record.js"
 
-/** Records of several logs in one stream (the caller must pick one), or of none. */
+/** A stream that cannot be verified as given: a malformed ssg record, records of several logs (pick one), or none. */
 export class StreamProblem extends Error {}
 
 interface SeenEntry {
@@ -29,18 +29,39 @@ export interface StreamVerifier {
   readonly finish: () => VerifyReport
 }
 
+const isText = (value: unknown): boolean => typeof value === "string" && value !== ""
+
+const isCount = (value: unknown, min: number): boolean => Number.isSafeInteger(value) && (value as number) >= min
+
+/** What makes a record unusable (no log id, position or note to place it by; an entry that is not an object), or null. */
+const shapeProblem = (r: ForwardRecord): string | null => {
+  if (!isText(r.log_id)) return 'field "log_id" must be a non-empty string'
+  if (r.kind === "ssg.checkpoint") {
+    if (!isCount(r.size, 0)) return 'field "size" must be a non-negative integer'
+    return isText(r.note) ? null : 'field "note" must be the signed checkpoint text'
+  }
+  if (!isCount(r.seq, 1)) return 'field "seq" must be a positive integer'
+  return r.entry === undefined || (typeof r.entry === "object" && r.entry !== null && !Array.isArray(r.entry))
+    ? null
+    : 'field "entry" must be the entry\'s JSON object'
+}
+
 /**
  * Verifies a stream of forwarded records (any order, duplicates allowed) like `ssg audit verify` verifies the database:
  * entries 1..N all present and unaltered (leaf from the envelope's canonical bytes, chain links), every checkpoint
  * signed by `vkey` and matching the tree of the entries, every entry covered by a checkpoint. `logId` picks one log.
- * `finish` throws StreamProblem when the stream holds no record of one log.
+ * Throws the key's CheckpointError at once when `vkey` is not a verifier key; `add` throws StreamProblem on a malformed
+ * ssg record, `finish` when the stream holds no record of one log.
  */
 export const streamVerifier = (vkey: string, logId: string | null): StreamVerifier => {
+  parseVerifierKey(vkey)
   const entries = new Map<number, SeenEntry>()
   const conflicts = new Set<number>()
   const checkpoints = new Map<number, CheckpointRecord>()
   const logs = new Set<string>()
   const add = (record: ForwardRecord): void => {
+    const problem = shapeProblem(record)
+    if (problem !== null) throw new StreamProblem(`not a valid ${record.kind} record: ${problem}`)
     if (logId !== null && record.log_id !== logId) return
     logs.add(record.log_id)
     if (record.kind === "ssg.checkpoint") {
@@ -50,7 +71,6 @@ export const streamVerifier = (vkey: string, logId: string | null): StreamVerifi
       }
       return
     }
-    if (!Number.isSafeInteger(record.seq) || record.seq < 1) return
     const entry = seenEntry(record)
     const seen = entries.get(record.seq)
     if (seen === undefined) entries.set(record.seq, entry)

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest"
+import { useCliSandbox } from "../support/cli.js"
+import { CheckpointError } from "../../src/domain/Checkpoint.js"
 import { CompactRange, leafHash } from "../../src/domain/Merkle.js"
 import { CHAIN_START, chainHash, signCheckpointWith } from "../../src/pipeline/LogWriter.js"
 import { signingKeyFromSeed } from "../../src/pipeline/SigningKey.js"
 import { checkpointRecord, type EntryRecord, entryId, type ForwardRecord } from "../../src/sinks/Record.js"
-import { streamVerifier } from "../../src/sinks/StreamVerify.js"
+import { StreamProblem, streamVerifier } from "../../src/sinks/StreamVerify.js"
 
 const key = signingKeyFromSeed(new Uint8Array(32).fill(9))
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex")
@@ -53,9 +55,46 @@ describe("streamVerifier", () => {
     expect(verify(records).reason).toContain("the next entry is #901")
   })
 
-  it("ignores records whose seq is not a positive integer (they cannot fill a gap)", () => {
+  it("refuses a record it cannot place (seq not a positive integer, no log id, a checkpoint without a note)", () => {
     const records = stream(20, 10)
-    const odd = { ...(records[3] as EntryRecord), seq: 1e300 }
-    expect(verify([...records, odd])).toMatchObject({ valid: true, length: 20 })
+    const entry = records[3] as EntryRecord
+    expect(() => verify([...records, { ...entry, seq: 1e300 }])).toThrow(new StreamProblem('not a valid ssg.entry record: field "seq" must be a positive integer'))
+    expect(() => verify([{ ...entry, log_id: undefined as unknown as string }])).toThrow('field "log_id" must be a non-empty string')
+    const checkpoint = records.find((r) => r.kind === "ssg.checkpoint")!
+    expect(() => verify([{ ...checkpoint, note: 7 as unknown as string }])).toThrow('not a valid ssg.checkpoint record: field "note"')
+  })
+
+  it("refuses a verifier key that does not parse before reading any record", () => {
+    expect(() => streamVerifier("garbage", null)).toThrow(CheckpointError)
+  })
+})
+
+describe("ssg audit verify-stream input problems (exit 2, one line)", () => {
+  const sb = useCliSandbox("ssg-verify-stream")
+  const lines = (records: ReadonlyArray<unknown>) => records.map((r) => JSON.stringify(r)).join("\n") + "\n"
+  const run = (file: string, ...flags: Array<string>) => {
+    const r = sb.ssg("audit", "verify-stream", file, "--key", key.vkey, ...flags)
+    expect(r.stdout).toBe("")
+    expect(r.code).toBe(2)
+    return r.stderr
+  }
+
+  it("verifies a good stream and refuses an empty one, a bad key, a malformed record and mixed logs", () => {
+    const records = stream(20, 10)
+    const good = sb.write("good.jsonl", lines(records))
+    const ok = sb.ssg("audit", "verify-stream", good, "--key", key.vkey, "--json")
+    expect(ok.code).toBe(0)
+    expect(JSON.parse(ok.stdout)).toMatchObject({ valid: true, length: 20 })
+
+    expect(run(sb.write("empty.jsonl", ""))).toBe(`ssg: ${sb.cwd}/empty.jsonl: the stream holds no ssg records\n`)
+    const badKey = sb.ssg("audit", "verify-stream", good, "--key", "garbage")
+    expect(badKey.code).toBe(2)
+    expect(badKey.stderr).toMatch(/^ssg: --key: verifier key must be <name>\+<key id>\+<key>\n$/)
+    const entry = records[1] as EntryRecord
+    const malformed = sb.write("malformed.jsonl", lines([records[0], { ...entry, log_id: null }, ...records.slice(2)]))
+    expect(run(malformed)).toBe(`ssg: ${malformed}:2: not a valid ssg.entry record: field "log_id" must be a non-empty string\n`)
+    const other = signingKeyFromSeed(new Uint8Array(32).fill(3))
+    const mixed = sb.write("mixed.jsonl", lines([...records, { ...entry, log_id: other.name, id: entryId(other.name, entry.seq) }]))
+    expect(run(mixed)).toMatch(/^ssg: .*mixed\.jsonl: the stream mixes records of 2 logs \(.*\); choose one with --log-id\n$/)
   })
 })
