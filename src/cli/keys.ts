@@ -1,7 +1,10 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect } from "effect"
-import { readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { AuditLog } from "../pipeline/AuditLog.js"
 import { Keys } from "../pipeline/Keys.js"
+import { SsgPaths } from "../pipeline/Paths.js"
 import { verifySignature } from "../pipeline/SigningKey.js"
 import { Finding, UsageError } from "./finding.js"
 
@@ -24,16 +27,31 @@ const show = (key: { publicKey: Uint8Array; vkey: string; name: string }, paths:
     Console.log(`public key file: ${paths.publicPath}`)
   ])
 
+/** Fails when the audit log already has entries: a new key would leave its signed checkpoints unverifiable. */
+const refuseOverLog = Effect.gen(function* () {
+  const { home } = yield* SsgPaths
+  const db = join(home, "audit.db")
+  if (!existsSync(db)) return
+  const head = yield* (yield* AuditLog).head
+  if (head === null || head.size === 0) return
+  return yield* new Finding({
+    message:
+      `the audit log ${db} holds ${head.size} entr${head.size === 1 ? "y" : "ies"} whose checkpoints this key signs; a new key would leave them ` +
+      "unverifiable (move the log aside first to start a new one under a new key)"
+  })
+})
+
 const generate = Command.make(
   "generate",
   { force: Options.boolean("force").pipe(Options.withDescription("replace an existing key pair")) },
   ({ force }) =>
     Effect.gen(function* () {
       const keys = yield* Keys
+      if (force) yield* refuseOverLog
       const key = yield* keys.generate(force)
       yield* show(key, keys)
     })
-).pipe(Command.withDescription("Create an Ed25519 key pair in $SSG_HOME/keys (never overwrites without --force)"))
+).pipe(Command.withDescription("Create an Ed25519 key pair in $SSG_HOME/keys (never overwrites without --force, nor under a non-empty audit log)"))
 
 const showCommand = Command.make("show", {}, () =>
   Effect.gen(function* () {

@@ -87,6 +87,19 @@ describe("ssg keys generate", () => {
     expect(mode(keyPath())).toBe(0o600)
     expect(mode(pubPath())).toBe(0o644)
   })
+
+  it("refuses --force under a non-empty audit log, whose checkpoints the key signs (exit 1, key and log unchanged)", () => {
+    const first = generate()
+    expect(ssgWithInput(JSON.stringify({ tool: "Bash", input: { command: "ls" } }), "eval").code).toBe(0)
+    const before = readFileSync(keyPath())
+    const r = ssg("keys", "generate", "--force")
+    expect(r.code).toBe(1)
+    oneStderrLine(r.stderr)
+    expect(r.stderr).toContain(`the audit log ${join(sb.home, "audit.db")} holds 1 entry whose checkpoints this key signs`)
+    expect(readFileSync(keyPath()).equals(before)).toBe(true)
+    expect(shown(ssg("keys", "show").stdout)).toEqual(first)
+    expect(ssg("audit", "verify").stdout).toContain("Chain integrity: VALID ✓")
+  })
 })
 
 describe("ssg keys show", () => {
