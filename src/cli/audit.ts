@@ -2,7 +2,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { createReadStream, readFileSync } from "node:fs"
 import { createInterface } from "node:readline"
-import { formatProof, parseProof, verify as verifyCheckpoint } from "../domain/Checkpoint.js"
+import { formatProof, parseProof, parseVerifierKey, verify as verifyCheckpoint } from "../domain/Checkpoint.js"
 import { leafHash, verifyInclusion } from "../domain/Merkle.js"
 import { AuditLog, type StoredEntry } from "../pipeline/AuditLog.js"
 import { verifyLog, type VerifyReport } from "../pipeline/AuditVerify.js"
@@ -14,14 +14,15 @@ import { jsonOption } from "./options.js"
 
 const hex = (b: Uint8Array): string => `sha256:${Buffer.from(b).toString("hex")}`
 
-/** Parses `30s`, `15m`, `1h`, `7d` or an ISO date into an ISO timestamp lower bound. */
+/** Parses `30s`, `15m`, `1h`, `7d` or an ISO 8601 date (`2026-11-22`, `2026-11-22T10:00Z`) into an ISO timestamp lower bound. */
 export const parseSince = (value: string, now: number): string | null => {
   const m = /^(\d+)\s*([smhd])$/.exec(value.trim())
   if (m !== null) {
     const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "s" | "m" | "h" | "d"]
     return new Date(now - Number(m[1]) * unit).toISOString()
   }
-  const t = Date.parse(value)
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim())) return null
+  const t = Date.parse(value.trim())
   return Number.isNaN(t) ? null : new Date(t).toISOString()
 }
 
@@ -217,6 +218,10 @@ const verifyReceiptCommand = Command.make(
       const text = yield* Effect.try({
         try: () => readFileSync(file, "utf8"),
         catch: (e) => new UsageError({ message: `cannot read ${file}: ${(e as Error).message}` })
+      })
+      yield* Effect.try({
+        try: () => parseVerifierKey(key),
+        catch: (e) => new UsageError({ message: `--key: ${(e as Error).message}` })
       })
       const outcome = yield* Effect.try({
         try: () => {
