@@ -40,8 +40,8 @@ const summary = (e: StoredEntry): string => {
 
 const entryJson = (e: StoredEntry) => ({ ...e.envelope, leaf: hex(e.leaf), chain: hex(e.chain) })
 
-/** Prints a verification report as `ssg audit verify` does (text, or one JSON document). */
-const printVerifyReport = (r: VerifyReport, json: boolean) =>
+/** Prints a verification report as `ssg audit verify` does (text, or one JSON document); `stubs` adds a stream's hash-only entries. */
+const printVerifyReport = (r: VerifyReport, json: boolean, stubs: ReadonlyArray<number> | null = null) =>
   Effect.gen(function* () {
     if (json) {
       yield* Console.log(
@@ -54,7 +54,8 @@ const printVerifyReport = (r: VerifyReport, json: boolean) =>
           expected: r.expected,
           got: r.got,
           checkpoints_verified: r.checkpointsVerified,
-          verified_from: r.verifiedFrom
+          verified_from: r.verifiedFrom,
+          ...(stubs !== null ? { stubs: stubs.length } : {})
         })
       )
     } else {
@@ -63,6 +64,12 @@ const printVerifyReport = (r: VerifyReport, json: boolean) =>
       if (r.last !== null) yield* Console.log(`Last entry: #${r.last.seq} ${r.last.timestamp} (${r.last.type})`)
       if (r.verifiedFrom > 0) yield* Console.log(`Verified incrementally from entry #${r.verifiedFrom + 1}`)
       yield* Console.log(`Checkpoints verified: ${r.checkpointsVerified}`)
+      if (stubs !== null && stubs.length > 0) {
+        const shown = stubs.slice(0, 5).map((seq) => `#${seq}`).join(", ")
+        yield* Console.log(
+          `Hash-only stubs: ${stubs.length} (${shown}${stubs.length > 5 ? ", …" : ""}): verified by hash, their content is not in the stream`
+        )
+      }
       if (r.valid) yield* Console.log("Chain integrity: VALID ✓")
       else {
         yield* Console.log(r.firstBroken !== null ? `Chain integrity: BROKEN at entry #${r.firstBroken}` : "Chain integrity: BROKEN")
@@ -127,7 +134,7 @@ const verifyStreamCommand = Command.make(
         try: () => verifier.finish(),
         catch: (e) => new UsageError({ message: `${name}: ${(e as Error).message}` })
       })
-      yield* printVerifyReport(r, json)
+      yield* printVerifyReport(r, json, verifier.stubs())
       if (!r.valid) return yield* new Finding({ message: "stream verification failed", silent: true })
     })
 ).pipe(

@@ -27,6 +27,8 @@ interface SeenEntry {
 export interface StreamVerifier {
   readonly add: (record: ForwardRecord) => void
   readonly finish: () => VerifyReport
+  /** Seqs of the entries seen only as hash-only stubs (no envelope), ascending: verified by hash, their content unseen. */
+  readonly stubs: () => ReadonlyArray<number>
 }
 
 const isText = (value: unknown): boolean => typeof value === "string" && value !== ""
@@ -79,7 +81,8 @@ export const streamVerifier = (vkey: string, logId: string | null): StreamVerifi
       else if (entry.full) conflicts.add(record.seq)
     }
   }
-  return { add, finish: () => report(entries, conflicts, checkpoints, logs, vkey) }
+  const stubs = () => [...entries].filter(([, e]) => !e.full).map(([seq]) => seq).sort((a, b) => a - b)
+  return { add, finish: () => report(entries, conflicts, checkpoints, logs, vkey), stubs }
 }
 
 const seenEntry = (r: EntryRecord): SeenEntry => {

@@ -83,7 +83,7 @@ describe("ssg sinks run --once to Splunk HEC", () => {
 
     const lines = asJsonLines(server.events.map((e) => e.envelope))
     const valid = await verifyStream(lines)
-    expect(valid.report).toMatchObject({ valid: true, length: 60, checkpoints_verified: 2 })
+    expect(valid.report).toMatchObject({ valid: true, length: 60, checkpoints_verified: 2, stubs: 0 })
     expect(valid.code).toBe(0)
 
     const altered = lines.replace('"decision":"allow"', '"decision":"block"')
@@ -100,6 +100,13 @@ describe("ssg sinks run --once to Splunk HEC", () => {
     const redated = await verifyStream(rewrite(6, (l) => l.replace(/"timestamp":"[^"]+"/, '"timestamp":"2001-01-01T00:00:00.000Z"')))
     expect(redated.report).toMatchObject({ valid: false, class: "payload-mismatch", first_broken: 6 })
     expect(String(redated.report["reason"])).toContain('the record of #6 says timestamp "2001-01-01T00:00:00.000Z" but its entry says')
+
+    const emptied = (line: string) => {
+      const envelope = JSON.parse(line) as { event: Record<string, unknown> }
+      delete envelope.event["entry"]
+      return JSON.stringify(envelope)
+    }
+    expect((await verifyStream(rewrite(9, emptied))).report).toMatchObject({ valid: true, length: 60, stubs: 1 })
 
     const missing = lines.split("\n").filter((l) => !l.includes('"ssg_kind":"ssg.entry","ssg_seq":"7"')).join("\n")
     const gap = await verifyStream(missing)
@@ -141,7 +148,12 @@ describe("ssg sinks run --once to Splunk HEC", () => {
     const entries = delivered(server).flatMap((r) => (r.kind === "ssg.entry" ? [r] : []))
     expect(entries.filter((e) => e.entry !== undefined).map((e) => e.type)).toEqual(["v1.RuleChanged", "v1.RuleChanged", "v1.RuleChanged"])
     expect(entries.filter((e) => e.entry === undefined)).toHaveLength(27)
-    expect((await verifyStream(asJsonLines(server.events.map((e) => e.envelope)))).report).toMatchObject({ valid: true, length: 30 })
+    const lines = asJsonLines(server.events.map((e) => e.envelope))
+    expect((await verifyStream(lines)).report).toMatchObject({ valid: true, length: 30, stubs: 27 })
+    const stubbed = entries.filter((e) => e.entry === undefined).map((e) => `#${e.seq}`)
+    const text = await ssg({}, "audit", "verify-stream", sb.write("stubs.jsonl", lines))
+    expect(text.code).toBe(0)
+    expect(text.stdout).toContain(`Hash-only stubs: 27 (${stubbed.slice(0, 5).join(", ")}, …): verified by hash, their content is not in the stream`)
   })
 
   it("retries 503 busy (waiting out its Retry-After), 500, 429, resets and a stalled answer until every entry is delivered", async () => {
