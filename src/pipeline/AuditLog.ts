@@ -172,6 +172,16 @@ export const layer = Layer.scoped(
     const scope = yield* Effect.scope
     const path = join(home, "audit.db")
     const latestPath = join(home, "checkpoints", "latest")
+    const unopenable = (e: unknown) => {
+      const inner = typeof e === "object" && e !== null && "cause" in e && e.cause instanceof Error ? e.cause : e
+      const cause =
+        inner instanceof AuditError
+          ? inner.message.replace(/^audit log: /, "")
+          : inner instanceof Error
+            ? inner.message
+            : String(inner)
+      return new AuditError({ reason: "storage", message: `cannot open the audit log ${path}: ${cause}` })
+    }
     const store = yield* Effect.cached(
       Effect.gen(function* () {
         yield* Effect.try({ try: () => mkdirSync(join(home, "checkpoints"), { recursive: true }), catch: storage })
@@ -186,8 +196,8 @@ export const layer = Layer.scoped(
         yield* sql.unsafe("PRAGMA busy_timeout = 10000")
         return { sql, hot }
       }).pipe(
-        Effect.mapError(storage),
-        Effect.catchAllDefect((defect) => Effect.fail(storage(defect)))
+        Effect.mapError(unopenable),
+        Effect.catchAllDefect((defect) => Effect.fail(unopenable(defect)))
       )
     )
     const client = Effect.map(store, (s) => s.sql)

@@ -6,7 +6,7 @@ import { type Checkpoint, verify as verifyCheckpoint } from "../domain/Checkpoin
 import { bytesEqual, EMPTY_ROOT, leafHash, nodeHash } from "../domain/Merkle.js"
 import { AuditError, AuditLog } from "./AuditLog.js"
 import { CHAIN_START, chainHash } from "./LogWriter.js"
-import type { CheckpointRow, EntryRow } from "./AuditStore.js"
+import { type CheckpointRow, type EntryRow, STORED_LEVEL } from "./AuditStore.js"
 import { Keys } from "./Keys.js"
 import { nodeSignatureCheck } from "./SigningKey.js"
 import { envelopeColumnsMatch, parallelScan, type ScannedRange, type Subtree } from "./ParallelScan.js"
@@ -25,6 +25,9 @@ export type BreakClass =
   | "forked-checkpoint"
   | "bad-checkpoint-signature"
   | "unsigned-entries"
+  | "tree-node-mismatch"
+  | "missing-tree-node"
+  | "no-outside-checkpoint"
 
 /** The outcome of a verification: valid, or the first broken entry (or range) with its class and hashes. */
 export interface VerifyReport {
@@ -62,10 +65,14 @@ const hashLeaf = (bytes: Uint8Array): Buffer => asBuffer(leafHash(bytes))
 const hashNode = (l: Uint8Array, r: Uint8Array): Buffer => asBuffer(nodeHash(l, r))
 const hashChain = (p: Uint8Array, l: Uint8Array): Buffer => asBuffer(chainHash(p, l))
 
-/** A streaming RFC 6962 tree over node:crypto: push leaves, read the root of the prefix seen so far. */
+/**
+ * A streaming RFC 6962 tree over node:crypto: push leaves, read the root of the prefix seen so far. `onNode` sees every
+ * perfect subtree it hashes from STORED_LEVEL up (a clone has none).
+ */
 class Stack {
   size: number
   hashes: Array<Buffer>
+  onNode: ((level: number, index: number, hash: Buffer) => void) | undefined = undefined
   constructor(size: number, border: ReadonlyArray<Buffer>) {
     this.size = size
     this.hashes = [...border]
@@ -79,11 +86,15 @@ class Stack {
     let i = this.size / width
     this.hashes.push(hash)
     this.size += width
+    let at = level
     while (i % 2 === 1) {
       const r = this.hashes.pop()!
       const l = this.hashes.pop()!
-      this.hashes.push(hashNode(l, r))
+      const node = hashNode(l, r)
+      this.hashes.push(node)
       i = (i - 1) / 2
+      at++
+      if (at >= STORED_LEVEL && this.onNode !== undefined) this.onNode(at, i, node)
     }
   }
   clone(): Stack {
@@ -104,10 +115,21 @@ interface Anchor {
   readonly note: string
 }
 
-/** Verifies every leaf, chain link, checkpoint root and signature and the outside checkpoint; `incremental` resumes. */
+/**
+ * Verifies every leaf, chain link, stored tree node, checkpoint root and signature and the outside checkpoint with the
+ * log's public key alone; `incremental` resumes. A missing outside checkpoint is read again once (the first append
+ * writes it just after committing).
+ */
 export const verifyLog = (options: { readonly incremental: boolean; readonly parallelMin?: number }) =>
   Effect.gen(function* () {
     const log = yield* AuditLog
+    const report = yield* verifyOnce(log, options)
+    if (report.breakClass !== "no-outside-checkpoint" || !existsSync(log.latestPath)) return report
+    return yield* verifyOnce(log, options)
+  })
+
+const verifyOnce = (log: AuditLog["Type"], options: { readonly incremental: boolean; readonly parallelMin?: number }) =>
+  Effect.gen(function* () {
     const { home } = yield* SsgPaths
     const statePath = join(home, "checkpoints", "verified.json")
     const latestNote = yield* Effect.try({
@@ -125,11 +147,14 @@ export const verifyLog = (options: { readonly incremental: boolean; readonly par
         reason: `rolled back: the database is missing but the outside checkpoint covers ${size} entries`
       }
     }
-    const key = yield* (yield* Keys).load.pipe(
+    const sql = yield* log.client
+    const empty = yield* sql`SELECT NOT (EXISTS (SELECT 1 FROM entries) OR EXISTS (SELECT 1 FROM head)
+      OR EXISTS (SELECT 1 FROM checkpoints))`.values
+    if (latestNote === null && Number(empty[0]?.[0]) === 1) return EMPTY_REPORT
+    const key = yield* (yield* Keys).loadPublic.pipe(
       Effect.mapError((e) => new AuditError({ reason: "key", message: e.message }))
     )
     const savedState = options.incremental ? readState(statePath) : null
-    const sql = yield* log.client
     const prefix = yield* scanPrefix(log.path, sql, savedState, latestNote, options.parallelMin ?? PARALLEL_MIN)
     const { report, state } = yield* sql.withTransaction(
       verifySnapshot(log, sql, key.vkey, latestNote, savedState, prefix)
@@ -147,7 +172,12 @@ export const verifyLog = (options: { readonly incremental: boolean; readonly par
     return report
   }).pipe(
     Effect.catchTag("SqlError", (e) =>
-      Effect.fail(new AuditError({ reason: "storage", message: `audit log: ${String(e.cause ?? e)}` }))
+      Effect.fail(
+        new AuditError({
+          reason: "storage",
+          message: `audit log ${log.path}: ${e.cause instanceof Error ? e.cause.message : String(e.cause ?? e)}`
+        })
+      )
     )
   )
 
@@ -321,6 +351,8 @@ const scanPrefix = (
       for (const [size, subtrees] of range.at) rootAt.set(size, extend(stack.clone(), subtrees).root())
       extend(stack, range.subtrees)
     }
+    const joined: Array<readonly [level: number, index: number, hash: Buffer]> = []
+    stack.onNode = (level, index, hash) => joined.push([level, index, hash])
     const previous = state === null ? CHAIN_START : Buffer.from(state.chain, "base64")
     const wanted = [...sizes].filter((s) => s > from && s <= to)
     const workers = to - from >= minimum ? 2 : 0
@@ -329,8 +361,48 @@ const scanPrefix = (
     ).pipe(
       Effect.orElseSucceed(() => null)
     )
-    return result !== null && result.ok && stack.size === to ? { from, to, stack, rootAt, lastChain: result.lastChain } : null
+    stack.onNode = undefined
+    if (result === null || !result.ok || stack.size !== to) return null
+    for (const [level, index, hash] of joined) {
+      const rows = yield* sql`SELECT hash FROM nodes WHERE level = ${level} AND idx = ${index}`.values
+      if (nodeProblem(level, index, hash, rows[0]?.[0]) !== null) return null
+    }
+    return { from, to, stack, rootAt, lastChain: result.lastChain }
   })
+
+/**
+ * The stored tree nodes (from STORED_LEVEL up) that the leaves `(after, upTo]` complete, by level then index; a node is
+ * complete when its last leaf is in.
+ */
+const storedNodes = (sql: SqliteClient, after: number, upTo: number) =>
+  Effect.gen(function* () {
+    const known: Array<Map<number, unknown>> = []
+    for (let level = STORED_LEVEL, width = 2 ** STORED_LEVEL; width <= upTo; level++, width *= 2) {
+      const lo = Math.floor(after / width)
+      const hi = Math.floor(upTo / width) - 1
+      if (lo > hi) continue
+      const rows = yield* sql`SELECT idx, hash FROM nodes WHERE level = ${level} AND idx >= ${lo} AND idx <= ${hi}`.values
+      known[level] = new Map(rows.map((r) => [Number(r[0]), r[1]]))
+    }
+    return known
+  })
+
+/** The break for tree node (level, index) recomputed as `hash` when `stored` (its row's hash, if any) differs; else null. */
+const nodeProblem = (level: number, index: number, hash: Buffer, stored: unknown): ReturnType<typeof broken> | null => {
+  if (stored instanceof Uint8Array && hash.equals(stored)) return null
+  const width = 2 ** level
+  const first = index * width + 1
+  const where = `level ${level}, index ${index} (entries #${first}–#${first + width - 1})`
+  return stored === undefined || stored === null
+    ? broken(first, "missing-tree-node", `missing tree node: the node at ${where} is not in the database`, hash, null)
+    : broken(
+        first,
+        "tree-node-mismatch",
+        `tree node mismatch: the stored node at ${where} does not match the hash of those entries`,
+        hash,
+        stored instanceof Uint8Array ? stored : null
+      )
+}
 
 const verifySnapshot = (
   log: AuditLog["Type"],
@@ -404,11 +476,17 @@ const verifySnapshot = (
       previous = prefix.lastChain
       for (const [size, root] of prefix.rootAt) rootAt.set(size, root)
     }
+    let known: Array<Map<number, unknown>> = []
+    const nodes: { failure: ReturnType<typeof broken> | null } = { failure: null }
+    stack.onNode = (level, index, hash) => {
+      nodes.failure ??= nodeProblem(level, index, hash, known[level]?.get(index))
+    }
 
     scan: while (true) {
       const values = yield* sql`SELECT seq, bytes, leaf, chain, id, type, recorded_at, json_quote(session) FROM entries
           WHERE seq > ${position} ORDER BY seq LIMIT ${CHUNK}`.values
       if (values.length === 0) break
+      known = yield* storedNodes(sql, position, Number(values[values.length - 1]![0]))
       for (const v of values) {
         const row = { seq: v[0] as number, bytes: v[1] as Buffer, leaf: v[2] as Buffer, chain: v[3] as Buffer }
         const p = position + 1
@@ -524,6 +602,18 @@ const verifySnapshot = (
             null,
             null
           )
+        }),
+        state: null
+      }
+    }
+    if (nodes.failure !== null) return { report: report({ valid: false, ...nodes.failure }), state: null }
+    if (latestNote === null && position > 0) {
+      return {
+        report: report({
+          valid: false,
+          breakClass: "no-outside-checkpoint",
+          reason:
+            `no outside checkpoint at ${log.latestPath}: a truncation or rollback of the database cannot be detected`
         }),
         state: null
       }

@@ -6,6 +6,8 @@ import {
   keyFiles,
   loadKeyFiles,
   loadOrCreateKeyFiles,
+  loadPublicKeyFile,
+  type PublicKey,
   type SigningKey
 } from "./SigningKey.js"
 
@@ -25,6 +27,8 @@ export class Keys extends Context.Tag("ssg/Keys")<
     readonly generate: (force: boolean) => Effect.Effect<SigningKey, KeyError>
     /** Loads the key pair; fails with `missing` when there is none. */
     readonly load: Effect.Effect<SigningKey, KeyError>
+    /** Loads the public key alone (what verifying the log needs); fails with `missing` when `signing.pub` is absent. */
+    readonly loadPublic: Effect.Effect<PublicKey, KeyError>
     /** Loads the key pair, creating it on first use (how the audit log gets its key). */
     readonly loadOrCreate: Effect.Effect<SigningKey, KeyError>
   }
@@ -36,7 +40,7 @@ export const layer = Layer.effect(
   Effect.gen(function* () {
     const { home } = yield* SsgPaths
     const { privatePath, publicPath } = keyFiles(home)
-    const attempt = (f: () => SigningKey) =>
+    const attempt = <K>(f: () => K) =>
       Effect.try({
         try: f,
         catch: (e) =>
@@ -46,8 +50,9 @@ export const layer = Layer.effect(
       })
     const generate = (force: boolean) => attempt(() => generateKeyFiles(home, force))
     const load = attempt(() => loadKeyFiles(home))
+    const loadPublic = attempt(() => loadPublicKeyFile(home))
     const loadOrCreate = attempt(() => loadOrCreateKeyFiles(home))
 
-    return { privatePath, publicPath, generate, load, loadOrCreate }
+    return { privatePath, publicPath, generate, load, loadPublic, loadOrCreate }
   })
 )

@@ -107,11 +107,11 @@ export const storedRoot = (hot: HotPath, size: number): Uint8Array | null => {
 
 /**
  * Appends events in one `BEGIN IMMEDIATE` transaction: canonical bytes, leaf and chain hashes, the tree nodes from
- * STORED_LEVEL up, a signed head (and a retained checkpoint every CHECKPOINT_INTERVAL entries); then advances
- * `checkpoints/latest` when the new tree extends the checkpoint there (a failure there is a warning on stderr: the
- * entries are committed and the next append retries). `events` may be a function: it then runs inside the transaction (holding the
- * write lock), so what it reads from the log cannot change before its events land. Throws on any storage failure
- * (nothing is committed then).
+ * STORED_LEVEL up, a signed head (and a retained checkpoint every CHECKPOINT_INTERVAL entries); then, holding the
+ * log's write lock again, advances `checkpoints/latest` when the new tree is larger and extends the checkpoint there
+ * (a failure there is a warning on stderr: the entries are committed and the next append retries). `events` may be a
+ * function: it then runs inside the transaction (holding the write lock), so what it reads from the log cannot change
+ * before its events land. Throws on any storage failure (nothing is committed then).
  */
 export const appendEvents = (
   hot: HotPath,
@@ -155,10 +155,16 @@ export const appendEvents = (
   const rootAt = (size: number): Uint8Array | null =>
     size === result.oldSize ? result.oldRoot : size === result.size ? result.root : storedRoot(hot, size)
   try {
-    advanceLatest(latestPath, result.note, result.size, (current) => {
-      const root = rootAt(current.size)
-      return root !== null && bytesEqual(current.root, root)
-    })
+    advanceLatest(
+      latestPath,
+      result.note,
+      result.size,
+      (current) => {
+        const root = rootAt(current.size)
+        return root !== null && bytesEqual(current.root, root)
+      },
+      hot.immediate
+    )
   } catch (e) {
     process.stderr.write(`ssg: warning: cannot update ${latestPath} (the entries are committed): ${(e as Error).message}\n`)
   }

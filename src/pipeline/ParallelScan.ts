@@ -1,6 +1,7 @@
 import { hash } from "node:crypto"
 import { createRequire } from "node:module"
 import { Worker } from "node:worker_threads"
+import { STORED_LEVEL } from "./AuditStore.js"
 
 /** A perfect subtree of 2^level leaves, given by its root hash. */
 export interface Subtree {
@@ -32,12 +33,16 @@ export type RangeResult =
     }
   | { readonly ok: false; readonly first: number; readonly at: number }
 
-/** One range to scan: entries `[first, last]`, the verified chain hash before it (or null: read it), the wanted sizes. */
+/**
+ * One range to scan: entries `[first, last]`, the verified chain hash before it (or null: read it), the wanted sizes,
+ * and the lowest level of the stored tree nodes (table `nodes`) to check against the hashes recomputed in the range.
+ */
 export interface RangeTask {
   readonly first: number
   readonly last: number
   readonly previous: Uint8Array | null
   readonly wanted: ReadonlyArray<number>
+  readonly nodeLevel: number
 }
 
 interface ScanDatabase {
@@ -45,6 +50,7 @@ interface ScanDatabase {
   readonly prepare: (sql: string) => {
     readonly raw: (on: boolean) => {
       readonly get: (...params: ReadonlyArray<unknown>) => ReadonlyArray<unknown> | undefined
+      readonly all: (...params: ReadonlyArray<unknown>) => ReadonlyArray<ReadonlyArray<unknown>>
     }
   }
 }
@@ -115,11 +121,13 @@ export function envelopeColumnsMatch(
  * ‖ length(id) ‖ length(type) ‖ length(recorded_at) (1 each) ‖ length(json_quote(session)) (2) ‖ leaf ‖ chain ‖ id ‖
  * type ‖ recorded_at ‖ session JSON ‖ 0x00 ‖ bytes` (the payload last, so SQLite copies it once per row, and after the
  * leaf prefix byte, so it is hashed in place); any record that does not parse as the next seq with 32-byte blob hashes
- * and matching columns fails the range. Self-contained (its source text also runs on worker threads): it uses only its
- * arguments, `Buffer` and `envelopeColumnsMatch`.
+ * and matching columns fails the range. Every tree node from `nodeLevel` up that lies inside the range is compared with
+ * its stored hash (read 64 nodes of a level at a time), and a missing or different one fails the range at the entry
+ * that completes it. Self-contained (its source text also runs on worker threads): it uses only its arguments,
+ * `Buffer` and `envelopeColumnsMatch`.
  */
 export function scanRange(db: ScanDatabase, hash: Sha256, task: RangeTask): RangeResult {
-  const { first, last, wanted } = task
+  const { first, last, wanted, nodeLevel } = task
   const batch = 1000
   db.pragma("mmap_size = 4294967296")
   const records = db
@@ -131,6 +139,16 @@ export function scanRange(db: ScanDatabase, hash: Sha256, task: RangeTask): Rang
         "FROM entries WHERE seq >= ? AND seq <= ?"
     )
     .raw(true)
+  const nodes = db.prepare("SELECT idx, hash FROM nodes WHERE level = ? AND idx >= ? AND idx <= ?").raw(true)
+  const windows: Array<{ hi: number; known: Map<unknown, unknown> }> = []
+  const storedNode = (level: number, index: number): unknown => {
+    let window = windows[level]
+    if (window === undefined || index > window.hi) {
+      const hi = Math.min(index + 63, Math.floor(last / 2 ** level) - 1)
+      window = windows[level] = { hi, known: new Map(nodes.all(level, index, hi).map((row) => [row[0], row[1]])) }
+    }
+    return window.known.get(index)
+  }
   const pair = Buffer.alloc(64)
   if (task.previous !== null) pair.set(task.previous)
   else {
@@ -185,6 +203,12 @@ export function scanRange(db: ScanDatabase, hash: Sha256, task: RangeTask): Rang
         levels.pop()
         level++
         index = (index - 1) / 2
+        if (level >= nodeLevel) {
+          const stored = storedNode(level, index)
+          if (!Buffer.isBuffer(stored) || stored.length !== 32 || stored.toString("latin1") !== h) {
+            return { ok: false, first, at: seq }
+          }
+        }
       }
       levels.push(level)
       hashes.push(h)
@@ -252,10 +276,11 @@ const scanHere = (db: string, task: RangeTask, onRange: (range: ScannedRange) =>
 }
 
 /**
- * Recomputes the leaves of entries `[from + 1, to]`, checks every chain link and hashes the Merkle tree over them,
- * reading the database through read-only connections: on `workers` threads (default 2) over `ranges` ranges, or in
- * this thread with `workers: 0`; `previous` is the verified chain hash of entry `from`. Ranges reach `onRange` in
- * order (with the compact ranges at the `wanted` sizes inside them) while later ranges are still being scanned.
+ * Recomputes the leaves of entries `[from + 1, to]`, checks every chain link, hashes the Merkle tree over them and
+ * checks the stored tree nodes inside each range, reading the database through read-only connections: on `workers`
+ * threads (default 2) over `ranges` ranges, or in this thread with `workers: 0`; `previous` is the verified chain hash
+ * of entry `from`. Ranges reach `onRange` in order (with the compact ranges at the `wanted` sizes inside them) while
+ * later ranges are still being scanned.
  */
 export const parallelScan = (
   db: string,
@@ -271,7 +296,8 @@ export const parallelScan = (
     if (to <= from) return resolve({ ok: true, lastChain: previous })
     if (options.workers === 0) {
       try {
-        return resolve(scanHere(db, { first: from + 1, last: to, previous, wanted: sortedWanted }, onRange))
+        const task: RangeTask = { first: from + 1, last: to, previous, wanted: sortedWanted, nodeLevel: STORED_LEVEL }
+        return resolve(scanHere(db, task, onRange))
       } catch (error) {
         return reject(error)
       }
@@ -300,7 +326,9 @@ export const parallelScan = (
       if (next >= ranges.length) return
       const [first, last] = ranges[next]!
       const inRange = sortedWanted.filter((s) => s >= first && s <= last)
-      worker.postMessage({ first, last, wanted: inRange, previous: next === 0 ? Buffer.from(previous) : null })
+      const previousChain = next === 0 ? Buffer.from(previous) : null
+      const task: RangeTask = { first, last, wanted: inRange, previous: previousChain, nodeLevel: STORED_LEVEL }
+      worker.postMessage(task)
       next++
     }
     const deliver = () => {

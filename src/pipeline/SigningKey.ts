@@ -136,6 +136,37 @@ export const loadKeyFiles = (home: string): SigningKey => {
   }
 }
 
+/** A log's public key as an auditor holds it: its note name (the log's origin), raw public key and verifier key line. */
+export interface PublicKey {
+  readonly name: string
+  readonly publicKey: Uint8Array
+  readonly vkey: string
+}
+
+/** Loads `home/keys/signing.pub` alone, never the private key; throws KeyFileProblem (`missing`, `unreadable`, `malformed`). */
+export const loadPublicKeyFile = (home: string): PublicKey => {
+  const { publicPath } = keyFiles(home)
+  let text: string
+  try {
+    text = readFileSync(publicPath, "utf8")
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new KeyFileProblem("missing", `no public key at ${publicPath} (the log's signing.pub is needed to verify it)`)
+    }
+    throw new KeyFileProblem("unreadable", `cannot read ${publicPath}: ${(e as Error).message}`)
+  }
+  try {
+    const pem = /^-----BEGIN PUBLIC KEY-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END PUBLIC KEY-----\r?\n?$/.exec(text)
+    const der = pem === null ? createPublicKey(text).export({ format: "der", type: "spki" }) : Buffer.from(pem[1]!, "base64")
+    if (der.length !== 44 || !der.subarray(0, 12).equals(SPKI_PREFIX)) throw new Error("not an Ed25519 public key")
+    const publicKey = new Uint8Array(der.subarray(12))
+    const name = keyName(publicKey)
+    return { name, publicKey, vkey: verifierKeyText(name, publicKey) }
+  } catch (e) {
+    throw new KeyFileProblem("malformed", `${publicPath}: ${(e as Error).message}`)
+  }
+}
+
 /** Loads the key pair under `home`, creating it on first use (two processes racing end up with the same key). */
 export const loadOrCreateKeyFiles = (home: string): SigningKey => {
   try {

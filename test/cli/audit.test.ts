@@ -252,13 +252,109 @@ describe("ssg audit verify", () => {
     expect(String(j.report!["reason"])).toMatch(/rolled back/i)
   })
 
-  it("exits 2 with one stderr line when audit.db is not a database", () => {
+  it("exits 2 with one stderr line naming the database when audit.db is not a database", () => {
     useTemplate()
-    writeFileSync(join(sb.home, "audit.db"), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251)))
+    const db = join(sb.home, "audit.db")
+    writeFileSync(db, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251)))
+    for (const args of [["audit", "verify"], ["audit", "verify", "--json"]]) {
+      const r = ssg(...args)
+      expect(r.stdout).toBe("")
+      oneStderrLine(r.stderr)
+      expect(r.stderr).toContain(db)
+      expect(r.code).toBe(2)
+    }
+  })
+
+  it("needs only keys/signing.pub: an auditor without signing.key gets VALID, and no signing.key is created", () => {
+    useTemplate()
+    const privatePath = join(sb.home, "keys", "signing.key")
+    unlinkSync(privatePath)
     const r = ssg("audit", "verify")
-    expect(r.stdout).toBe("")
-    oneStderrLine(r.stderr)
-    expect(r.code).toBe(2)
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("Chain integrity: VALID ✓")
+    const j = verifyJson()
+    expect(j.code).toBe(0)
+    expect(j.report).toMatchObject({ valid: true, length: 3 })
+    expect(existsSync(privatePath)).toBe(false)
+  })
+
+  it("without keys/signing.pub exits 2 with one stderr line naming it, whether or not signing.key is there", () => {
+    useTemplate()
+    const publicPath = join(sb.home, "keys", "signing.pub")
+    const privatePath = join(sb.home, "keys", "signing.key")
+    unlinkSync(publicPath)
+    for (const removePrivate of [false, true]) {
+      if (removePrivate) unlinkSync(privatePath)
+      const r = ssg("audit", "verify")
+      expect(r.stdout).toBe("")
+      oneStderrLine(r.stderr)
+      expect(r.stderr).toContain(publicPath)
+      expect(r.code).toBe(2)
+    }
+    expect(existsSync(privatePath)).toBe(false)
+    expect(existsSync(publicPath)).toBe(false)
+  })
+
+  it("reports a deleted checkpoints/latest as a problem, not VALID (exit 1, text and --json); an empty log without one is valid", () => {
+    useTemplate()
+    const latest = join(sb.home, "checkpoints", "latest")
+    unlinkSync(latest)
+    const reason = `no outside checkpoint at ${latest}: a truncation or rollback of the database cannot be detected`
+    const r = ssg("audit", "verify")
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(1)
+    const lines = r.stdout.trimEnd().split("\n")
+    expect(lines[0]).toBe("Chain length: 3 entries")
+    expect(lines).toContain("Chain integrity: BROKEN")
+    expect(lines).toContain(`Reason: ${reason}`)
+    expect(r.stdout).not.toContain("VALID")
+
+    const j = verifyJson()
+    expect(j.code).toBe(1)
+    expect(j.report).toMatchObject({ valid: false, length: 3, first_broken: null, class: "no-outside-checkpoint", reason })
+
+    const empty = realpathSync(mkdtempSync(join(tmpdir(), "ssg-audit-empty-")))
+    try {
+      expect(ssgAt(sb.cwd, empty, "", "audit", "log").code).toBe(0)
+      const e = ssgAt(sb.cwd, empty, "", "audit", "verify", "--json")
+      expect(e.stderr).toBe("")
+      expect(e.code).toBe(0)
+      expect(JSON.parse(e.stdout)).toMatchObject({ valid: true, length: 0 })
+    } finally {
+      rmSync(empty, { recursive: true, force: true })
+    }
+  })
+
+  it("names a zeroed tree node (level, index, entries; exit 1) that made `audit proof` receipts wrong", async () => {
+    useTemplate()
+    const results = await Promise.all(
+      range(14).map((i) => ssgAsync(sb.cwd, sb.home, JSON.stringify({ tool: "Bash", input: { command: `echo node-${i}` } }), "eval"))
+    )
+    for (const e of results) expect(e.code).toBe(0)
+    expect(verifyJson().report).toMatchObject({ valid: true, length: 17 })
+
+    const db = openRaw(join(sb.home, "audit.db"))
+    const original = (db.prepare("SELECT hash FROM nodes WHERE level = 4 AND idx = 0").get() as { hash: Buffer }).hash
+    db.exec("DROP TRIGGER nodes_no_update")
+    db.prepare("UPDATE nodes SET hash = zeroblob(32) WHERE level = 4 AND idx = 0").run()
+    db.close()
+
+    const p = ssg("audit", "proof", "17")
+    expect(p.code).toBe(0)
+    const receipt = sb.write("receipt.txt", p.stdout)
+    expect(ssg("audit", "verify-receipt", receipt, "--key", vkey).code).toBe(1)
+
+    const r = ssg("audit", "verify")
+    expect(r.code).toBe(1)
+    const lines = r.stdout.trimEnd().split("\n")
+    expect(lines).toContain("Chain integrity: BROKEN at entry #1")
+    expect(lines.find((l) => l.startsWith("Reason: "))).toContain("level 4, index 0 (entries #1–#16)")
+    expect(lines).toContain(`Expected: sha256:${hex(original)}`)
+    expect(lines).toContain(`Got: sha256:${"0".repeat(64)}`)
+    const j = verifyJson()
+    expect(j.code).toBe(1)
+    expect(j.report).toMatchObject({ valid: false, first_broken: 1, class: "tree-node-mismatch" })
   })
 
   it("--incremental after a full verification starts from the first new entry", () => {

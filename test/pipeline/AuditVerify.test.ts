@@ -83,7 +83,8 @@ const buildLog = Effect.gen(function* () {
   return home
 })
 
-const verify = (home: string, incremental = false) => verifyLog({ incremental }).pipe(Effect.provide(layerFor(home)))
+const verify = (home: string, incremental = false, parallelMin?: number) =>
+  verifyLog({ incremental, ...(parallelMin !== undefined ? { parallelMin } : {}) }).pipe(Effect.provide(layerFor(home)))
 
 const withDatabase = <A>(home: string, f: (db: Database) => A): A => {
   const db = new openDatabase(join(home, "audit.db"))
@@ -190,6 +191,155 @@ describe("verifyLog on an untampered log", () => {
       assert.isTrue(report.valid)
       assert.strictEqual(report.length, 0)
       assert.isNull(report.firstBroken)
+    })
+  )
+
+  it.scoped("an opened but empty database with no key and no checkpoints/latest verifies as an empty log", () =>
+    Effect.gen(function* () {
+      const home = yield* tempHome
+      assert.isNull(yield* Effect.flatMap(AuditLog.AuditLog, (log) => log.head).pipe(Effect.provide(layerFor(home))))
+      assert.isTrue(existsSync(join(home, "audit.db")))
+      assert.isFalse(existsSync(join(home, "keys")))
+      const report = yield* verify(home)
+      assert.isTrue(report.valid, report.reason ?? "")
+      assert.strictEqual(report.length, 0)
+      assert.isFalse(existsSync(join(home, "keys")))
+    })
+  )
+})
+
+describe("verifyLog with the public key alone", () => {
+  it.scoped("needs only keys/signing.pub: without signing.key it verifies, and never creates one", () =>
+    Effect.gen(function* () {
+      const home = yield* buildLog
+      rmSync(join(home, "keys", "signing.key"))
+      const report = yield* verify(home)
+      assert.isTrue(report.valid, report.reason ?? "")
+      assert.strictEqual(report.length, SIZE)
+      assert.strictEqual(report.checkpointsVerified, 5)
+      assert.isFalse(existsSync(join(home, "keys", "signing.key")))
+      const tampered = yield* Effect.gen(function* () {
+        yield* tamper(home, (db) => void db.prepare("UPDATE entries SET chain = ? WHERE seq = ?").run(randomBytes(32), K))
+        return yield* verify(home)
+      })
+      assertBroken(tampered, { breakClass: "chain-mismatch", firstBroken: K })
+      assert.isFalse(existsSync(join(home, "keys", "signing.key")))
+    })
+  )
+
+  it.scoped("without keys/signing.pub it fails with a key error naming that file, even when signing.key is there", () =>
+    Effect.gen(function* () {
+      const home = yield* buildLog
+      const publicPath = join(home, "keys", "signing.pub")
+      rmSync(publicPath)
+      const error = yield* Effect.flip(verify(home))
+      assert.strictEqual(error._tag, "AuditError")
+      assert.strictEqual(error.reason, "key")
+      assert.include(error.message, publicPath)
+      assert.notInclude(error.message, "\n")
+      rmSync(join(home, "keys", "signing.key"))
+      const again = yield* Effect.flip(verify(home))
+      assert.include(again.message, publicPath)
+      assert.isFalse(existsSync(join(home, "keys", "signing.key")))
+    })
+  )
+})
+
+describe("verifyLog and checkpoints/latest", () => {
+  for (const incremental of [false, true]) {
+    it.scoped(`a non-empty log whose checkpoints/latest was deleted is not valid: no outside checkpoint (${incremental ? "incremental" : "full"} verify)`, () =>
+      Effect.gen(function* () {
+        const home = yield* buildLog
+        if (incremental) assert.isTrue((yield* verify(home, true)).valid)
+        const latestPath = join(home, "checkpoints", "latest")
+        rmSync(latestPath)
+        const report = yield* verify(home, incremental)
+        assert.isFalse(report.valid)
+        assert.strictEqual(report.breakClass, "no-outside-checkpoint")
+        assert.isNull(report.firstBroken)
+        assert.strictEqual(report.length, SIZE)
+        assert.strictEqual(
+          report.reason,
+          `no outside checkpoint at ${latestPath}: a truncation or rollback of the database cannot be detected`
+        )
+        yield* append(home, [1], SIZE)
+        assert.isTrue((yield* verify(home, incremental)).valid)
+      })
+    )
+  }
+})
+
+const tamperNode = (home: string, level: number, index: number, hash: Buffer | null) =>
+  tamper(home, (db) => {
+    if (hash === null) db.prepare("DELETE FROM nodes WHERE level = ? AND idx = ?").run(level, index)
+    else db.prepare("UPDATE nodes SET hash = ? WHERE level = ? AND idx = ?").run(hash, level, index)
+  })
+
+const storedNode = (home: string, level: number, index: number): Buffer =>
+  withDatabase(home, (db) => db.prepare("SELECT hash FROM nodes WHERE level = ? AND idx = ?").get(level, index)!["hash"] as Buffer)
+
+describe("verifyLog checks the stored tree nodes", () => {
+  for (const parallelMin of [undefined, 1]) {
+    const path = parallelMin === undefined ? "one scan" : "worker threads"
+    it.scoped(`a zeroed node is a tree node mismatch naming its level, index and entries (${path})`, () =>
+      Effect.gen(function* () {
+        const home = yield* buildLog
+        const original = storedNode(home, 4, 18)
+        assert.deepStrictEqual(
+          original,
+          Buffer.from(Merkle.rootHash(withDatabase(home, (db) => rows(db).slice(288, 304).map((r) => r.leaf))))
+        )
+        yield* tamperNode(home, 4, 18, Buffer.alloc(32))
+        const report = yield* verify(home, false, parallelMin)
+        assertBroken(report, {
+          breakClass: "tree-node-mismatch",
+          firstBroken: 289,
+          expected: sha(original),
+          got: sha(Buffer.alloc(32))
+        })
+        assert.include(report.reason!, "level 4, index 18 (entries #289–#304)")
+        assert.strictEqual(report.length, SIZE)
+      })
+    )
+
+    it.scoped(`a deleted node is a missing tree node; a node spanning scan ranges is checked too (${path})`, () =>
+      Effect.gen(function* () {
+        const home = yield* buildLog
+        const original = storedNode(home, 9, 0)
+        yield* tamperNode(home, 9, 0, null)
+        const report = yield* verify(home, false, parallelMin)
+        assertBroken(report, { breakClass: "missing-tree-node", firstBroken: 1, expected: sha(original) })
+        assert.isNull(report.got)
+        assert.include(report.reason!, "level 9, index 0 (entries #1–#512)")
+        yield* tamper(home, (db) => void db.prepare("INSERT INTO nodes (level, idx, hash) VALUES (9, 0, ?)").run(original))
+        assert.isTrue((yield* verify(home, false, parallelMin)).valid)
+        yield* tamperNode(home, 5, 17, randomBytes(32))
+        const other = yield* verify(home, false, parallelMin)
+        assertBroken(other, { breakClass: "tree-node-mismatch", firstBroken: 545 })
+        assert.include(other.reason!, "level 5, index 17 (entries #545–#576)")
+      })
+    )
+  }
+
+  it.scoped("an incremental verification checks the nodes completed since the verified size, across its border", () =>
+    Effect.gen(function* () {
+      const home = yield* buildLog
+      assert.isTrue((yield* verify(home, true)).valid)
+      yield* append(home, [424], SIZE)
+      yield* tamperNode(home, 10, 0, Buffer.alloc(32))
+      const report = yield* verify(home, true)
+      assertBroken(report, { breakClass: "tree-node-mismatch", firstBroken: 1 })
+      assert.include(report.reason!, "level 10, index 0 (entries #1–#1024)")
+      assert.strictEqual(report.verifiedFrom, SIZE)
+    })
+  )
+
+  it.scoped("a broken entry later in the scan is reported before a bad node (the nodes derive from the entries)", () =>
+    Effect.gen(function* () {
+      const home = yield* buildLog
+      yield* tamperNode(home, 4, 2, Buffer.alloc(32))
+      yield* tamper(home, (db) => void db.prepare("UPDATE entries SET chain = ? WHERE seq = ?").run(randomBytes(32), K))
+      assertBroken(yield* verify(home), { breakClass: "chain-mismatch", firstBroken: K })
     })
   )
 })
