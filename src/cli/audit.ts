@@ -98,7 +98,7 @@ const verifyStreamCommand = Command.make(
   "verify-stream",
   {
     file: Args.text({ name: "FILE|-" }).pipe(Args.withDescription("forwarded records as JSON lines (HEC envelopes and Splunk exports too); - for stdin")),
-    key: Options.text("key").pipe(Options.withDescription("the log's verifier key (default: this machine's, from `ssg keys show`)"), Options.optional),
+    key: Options.text("key").pipe(Options.withDescription("the log's verifier key (default: this machine's keys/signing.pub)"), Options.optional),
     logId: Options.text("log-id").pipe(Options.withDescription("verify only this log's records"), Options.optional),
     json: jsonOption
   },
@@ -106,8 +106,8 @@ const verifyStreamCommand = Command.make(
     Effect.gen(function* () {
       const vkey = Option.isSome(key)
         ? key.value
-        : (yield* (yield* Keys).load.pipe(
-            Effect.mapError(() => new UsageError({ message: "no verifier key: pass --key (the log's key, from `ssg keys show`)" }))
+        : (yield* (yield* Keys).loadPublic.pipe(
+            Effect.mapError((e) => new UsageError({ message: `no verifier key: pass --key (the log's key, from \`ssg keys show\`); ${e.message}` }))
           )).vkey
       const verifier = yield* Effect.try({
         try: () => streamVerifier(vkey, Option.getOrNull(logId)),

@@ -389,10 +389,15 @@ describe("ssg audit log / show", () => {
     expect(recent.code).toBe(0)
     expect(parseLog(recent.stdout)).toEqual(tplLog)
 
-    const bad = ssg("audit", "log", "--since", "yesterday-ish")
-    expect(bad.code).toBe(2)
-    expect(bad.stdout).toBe("")
-    oneStderrLine(bad.stderr)
+    const day = tplLog[0]!.timestamp.slice(0, 10)
+    expect(parseLog(ssg("audit", "log", "--since", day, "--json").stdout)).toEqual(tplLog)
+    expect(parseLog(ssg("audit", "log", "--since", "2999-01-01T00:00Z", "--json").stdout)).toEqual([])
+    for (const since of ["yesterday-ish", "0", "1", "2026"]) {
+      const bad = ssg("audit", "log", "--since", since)
+      expect(bad.code, since).toBe(2)
+      expect(bad.stdout).toBe("")
+      expect(bad.stderr).toBe(`ssg: --since: cannot read "${since}" (use 30m, 1h, 7d or an ISO date)\n`)
+    }
   })
 
   it("shows one entry by seq or id (text and --json); an unknown seq or id exits 1", () => {
@@ -484,6 +489,9 @@ describe("ssg audit checkpoint / proof / consistency", () => {
     expect(w.code).toBe(1)
     expect(w.stdout).toBe("")
     oneStderrLine(w.stderr)
+    const garbage = ssg("audit", "verify-receipt", receipt, "--key", "garbage")
+    expect(garbage).toMatchObject({ code: 2, stdout: "" })
+    expect(garbage.stderr).toBe("ssg: --key: verifier key must be <name>+<key id>+<key>\n")
   })
 
   it("audit consistency proofs verify with Merkle.verifyConsistency; sizes beyond the log exit 2", () => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process"
-import { writeFileSync } from "node:fs"
+import { rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { RuleChanged } from "../../src/domain/Event.js"
@@ -149,6 +149,7 @@ describe("ssg sinks run --once to Splunk HEC", () => {
     expect(entries.filter((e) => e.entry !== undefined).map((e) => e.type)).toEqual(["v1.RuleChanged", "v1.RuleChanged", "v1.RuleChanged"])
     expect(entries.filter((e) => e.entry === undefined)).toHaveLength(27)
     const lines = asJsonLines(server.events.map((e) => e.envelope))
+    rmSync(join(sb.home, "keys", "signing.key"))
     expect((await verifyStream(lines)).report).toMatchObject({ valid: true, length: 30, stubs: 27 })
     const stubbed = entries.filter((e) => e.entry === undefined).map((e) => `#${e.seq}`)
     const text = await ssg({}, "audit", "verify-stream", sb.write("stubs.jsonl", lines))
