@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rename
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { verify as verifyCheckpoint } from "../../src/domain/Checkpoint.js"
-import { EvalDecided, eventParts } from "../../src/domain/Event.js"
+import { eventParts } from "../../src/domain/Event.js"
+import { allowedEval } from "../support/log.js"
 import { openHotPath } from "../../src/pipeline/AuditStore.js"
 import * as AuditLog from "../../src/pipeline/AuditLog.js"
 import { verifyLog } from "../../src/pipeline/AuditVerify.js"
@@ -134,17 +135,7 @@ const freshLog = () => {
 
 const evalParts = (i: number) =>
   eventParts(
-    EvalDecided.make({
-      tool: "Bash",
-      capability: "execute",
-      client: "test",
-      decision: "allow",
-      rule_id: null,
-      also_matched: [],
-      latency_ms: 0.1,
-      input_summary: `echo ${i}`,
-      input_sha256: "ab".repeat(32)
-    })
+    allowedEval(`echo ${i}`)
   )
 
 describe("checkpoints/latest under concurrent appenders", () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, realpathSync, rmSync } from "node:fs"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { EvalDecided } from "../../src/domain/Event.js"
+import { allowedEval } from "../support/log.js"
 import * as Merkle from "../../src/domain/Merkle.js"
 import * as AuditLog from "../../src/pipeline/AuditLog.js"
 import * as LogWriter from "../../src/pipeline/LogWriter.js"
@@ -31,17 +31,7 @@ const tempHome = Effect.acquireRelease(
 )
 
 const event = (i: number) =>
-  EvalDecided.make({
-    tool: "Bash",
-    capability: "execute",
-    client: "test",
-    decision: "allow",
-    rule_id: null,
-    also_matched: [],
-    latency_ms: 0.1,
-    input_summary: `echo ${i}`,
-    input_sha256: "ab".repeat(32)
-  })
+  allowedEval(`echo ${i}`)
 
 const buildLog = (home: string) =>
   Effect.scoped(

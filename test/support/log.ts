@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import type { Event } from "../../src/domain/Event.js"
+import { EvalDecided, type Event } from "../../src/domain/Event.js"
 import * as AuditLog from "../../src/pipeline/AuditLog.js"
 import * as Keys from "../../src/pipeline/Keys.js"
 import { pathsFrom, SsgPaths } from "../../src/pipeline/Paths.js"
@@ -20,3 +20,17 @@ export const appendToLog = (home: string, groups: Iterable<ReadonlyArray<Event>>
       Effect.scoped
     )
   )
+
+/** An allowed `Bash` evaluation whose input summary is `summary`: the filler event of log tests. */
+export const allowedEval = (summary: string) =>
+  EvalDecided.make({
+    tool: "Bash",
+    capability: "execute",
+    client: "test",
+    decision: "allow",
+    rule_id: null,
+    also_matched: [],
+    latency_ms: 0.1,
+    input_summary: summary,
+    input_sha256: "ab".repeat(32)
+  })
